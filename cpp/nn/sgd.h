@@ -1,0 +1,38 @@
+// torch.optim.SGD, update rule to the letter (see kernels.h sgd_step_ref). Holds the module it
+// optimises (shared ownership) and one momentum buffer per parameter, created on the first step.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "module.h"
+
+namespace bn {
+
+struct SGDOptions {
+  double lr = 0.01;
+  double momentum = 0;
+  double dampening = 0;
+  double weight_decay = 0;
+  bool nesterov = false;
+};
+
+class SGD {
+ public:
+  Status init(std::shared_ptr<Module> model, const SGDOptions& opts);
+  // Updates every parameter whose gradient has been written by a backward (torch skips
+  // parameters whose .grad is None).
+  void step();
+  void zero_grad();
+  const SGDOptions& options() const { return opts_; }
+  Status set_lr(double lr);
+
+ private:
+  std::shared_ptr<Module> model_;
+  SGDOptions opts_;
+  std::vector<StateEntry> params_;
+  std::vector<Buffer> bufs_;
+  std::vector<bool> buf_init_;
+};
+
+}  // namespace bn

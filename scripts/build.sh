@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Builds everything the package ships: the SIMD and scalar wasm modules (Emscripten) and the
+# compiled TypeScript with its .d.ts. Incremental: re-running only rebuilds what changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+
+jobs=$(nproc 2>/dev/null || echo 2)
+if [ ! -f build/wasm/CMakeCache.txt ]; then
+  # The toolchain file's default emulator passes a flag Node 20 rejects; the test programs read no
+  # URLs, so node's fetch is turned off for them (see TOOLCHAIN.md).
+  emcmake cmake -S . -B build/wasm -DCMAKE_BUILD_TYPE=Release \
+    "-DCMAKE_CROSSCOMPILING_EMULATOR=$(command -v node);--no-experimental-fetch" >/dev/null
+fi
+cmake --build build/wasm --target bnlab-simd bnlab-scalar -j "$jobs"
+npx tsc -p tsconfig.json
+echo "built: dist/ ($(du -sh dist | cut -f1))"

@@ -1,0 +1,85 @@
+// The per-lab context: the wasm module, a reusable staging area on its heap, status checking
+// and handle bookkeeping. Internal: nothing here is part of the public API.
+import type { BnLabModule } from './wasm/module.js';
+
+/** An opaque token that ties objects to the lab that made them. */
+export interface LabContext {
+  readonly __labContext: true;
+}
+
+export interface Ctx extends LabContext {
+  readonly mod: BnLabModule;
+  /** Copies the arrays onto the wasm heap (one reusable block) and returns their byte offsets. */
+  stage(...arrays: (Float32Array | Int32Array | number)[]): number[];
+  /** Copies `length` floats out of the heap at byte offset `ptr`. */
+  copyOut(ptr: number, length: number): Float32Array;
+  /** Writes `data` into the heap at byte offset `ptr`. */
+  copyIn(ptr: number, data: Float32Array): void;
+  /** Throws the JS error matching a non-zero engine status. */
+  check(code: number): void;
+  readonly registry: FinalizationRegistry<{ delete(): void }>;
+  live: number;
+}
+
+export function asCtx(c: LabContext): Ctx {
+  return c as Ctx;
+}
+
+export function createContext(mod: BnLabModule): Ctx {
+  let block = 0;
+  let blockBytes = 0;
+  const ctx: Ctx = {
+    __labContext: true,
+    mod,
+    live: 0,
+    // Leaked handles (never disposed) are deleted when JS collects them, so a forgotten dispose()
+    // costs memory only until the next collection.
+    registry: new FinalizationRegistry((raw) => {
+      raw.delete();
+      ctx.live--;
+    }),
+    stage(...arrays) {
+      // Each array starts on a 16-byte boundary (SIMD loads); a number reserves that many bytes.
+      let total = 0;
+      const sizes = arrays.map((a) => {
+        const bytes = typeof a === 'number' ? a : a.byteLength;
+        const padded = (bytes + 15) & ~15;
+        total += padded;
+        return padded;
+      });
+      if (total > blockBytes) {
+        if (block) mod._free(block);
+        block = 0;
+        blockBytes = 0;
+        const next = mod._malloc(Math.max(total, 256));
+        if (!next) throw new RangeError(`cannot allocate ${total} bytes on the wasm heap`);
+        block = next;
+        blockBytes = Math.max(total, 256);
+      }
+      const offsets: number[] = [];
+      let at = block;
+      arrays.forEach((a, i) => {
+        offsets.push(at);
+        if (a instanceof Float32Array) mod.HEAPF32.set(a, at >> 2);
+        else if (a instanceof Int32Array) mod.HEAP32.set(a, at >> 2);
+        at += sizes[i]!;
+      });
+      return offsets;
+    },
+    copyOut(ptr, length) {
+      // A copy, never a view: memory growth would detach a view without warning.
+      return mod.HEAPF32.slice(ptr >> 2, (ptr >> 2) + length);
+    },
+    copyIn(ptr, data) {
+      mod.HEAPF32.set(data, ptr >> 2);
+    },
+    check(code) {
+      if (code === 0) return;
+      const message = mod.lastError();
+      if (code === 1) throw new TypeError(message);
+      if (code === 2 || code === 4) throw new RangeError(message);
+      throw new Error(message);
+    },
+  };
+  return ctx;
+}

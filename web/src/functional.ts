@@ -1,0 +1,89 @@
+// Stateless functions: the z-score refresher and the losses.
+import type { Ctx } from './context.js';
+import * as v from './validate.js';
+
+export interface StandardizeOptions {
+  /** Added to the variance before the square root (default 0). */
+  eps?: number;
+  /** Divide by n - 1 instead of n (default false: the population variance, as BatchNorm). */
+  unbiased?: boolean;
+}
+
+export interface Standardized {
+  /** μ, the mean of the values. */
+  mean: number;
+  /** σ², the variance (population unless unbiased). */
+  variance: number;
+  /** √(σ² + eps), the divisor z was computed with. */
+  std: number;
+  /** (x - μ) / std for each value; all 0 when std is 0. */
+  z: Float32Array;
+}
+
+export interface LossResult {
+  /** The mean loss over the batch. */
+  loss: number;
+  /** dLoss/dInput, same shape as the input. */
+  grad: Float32Array;
+}
+
+function finiteValues(name: string, x: Float32Array): void {
+  for (let i = 0; i < x.length; i++) {
+    if (!Number.isFinite(x[i])) {
+      throw new RangeError(`${name}[${i}] must be a finite number, got ${x[i]} (a diverged model produces NaN or Infinity)`);
+    }
+  }
+}
+
+export function standardize(ctx: Ctx, values: ArrayLike<number>, opts?: StandardizeOptions): Standardized {
+  if (values === null || typeof values !== 'object' || typeof (values as ArrayLike<number>).length !== 'number') {
+    throw new TypeError(`values must be an array of numbers, got ${v.describe(values)}`);
+  }
+  const n = values.length;
+  if (n < 1) throw new RangeError('values must contain at least one number');
+  if (n > v.MAX_ELEMENTS) throw new RangeError(`values must have at most ${v.MAX_ELEMENTS} numbers, got ${n}`);
+  const x = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const value = values[i];
+    if (typeof value !== 'number') throw new TypeError(`values[${i}] must be a number, got ${v.describe(value)}`);
+    if (!Number.isFinite(value)) throw new RangeError(`values[${i}] must be a finite number, got ${value}`);
+    x[i] = value;
+  }
+  const o = v.options<StandardizeOptions>('opts', opts);
+  const eps = o.eps === undefined ? 0 : v.finiteNumber('opts.eps', o.eps, 0);
+  const unbiased = o.unbiased === undefined ? false : v.boolean('opts.unbiased', o.unbiased);
+  if (unbiased && n < 2) throw new RangeError('values must contain at least two numbers when opts.unbiased is true');
+  const [px, pz] = ctx.stage(x, x.byteLength);
+  ctx.check(ctx.mod.standardize(px!, n, eps, unbiased, pz!));
+  return {
+    mean: ctx.mod.lastScalar(0),
+    variance: ctx.mod.lastScalar(1),
+    std: ctx.mod.lastScalar(2),
+    z: ctx.copyOut(pz!, n),
+  };
+}
+
+export function crossEntropy(ctx: Ctx, logits: Float32Array, targets: Int32Array, shape: readonly number[]): LossResult {
+  v.float32Array('logits', logits);
+  if (!(targets instanceof Int32Array)) throw new TypeError(`targets must be an Int32Array of class indices, got ${v.describe(targets)}`);
+  const s = v.shape('shape', shape, logits.length, 'logits');
+  if (s.length !== 2) throw new RangeError(`shape must be [N, classes], got [${s.join(', ')}]`);
+  const [n, k] = s as [number, number];
+  if (targets.length !== n) throw new RangeError(`targets must have N = ${n} class indices, got ${targets.length}`);
+  finiteValues('logits', logits);
+  const [pl, pt, pg] = ctx.stage(logits, targets, logits.byteLength);
+  ctx.check(ctx.mod.crossEntropy(pl!, pt!, n, k, pg!));
+  return { loss: ctx.mod.lastScalar(0), grad: ctx.copyOut(pg!, logits.length) };
+}
+
+export function mseLoss(ctx: Ctx, pred: Float32Array, target: Float32Array, shape: readonly number[]): LossResult {
+  v.float32Array('pred', pred);
+  v.float32Array('target', target);
+  v.shape('shape', shape, pred.length, 'pred');
+  if (target.length !== pred.length) throw new RangeError(`target must have ${pred.length} values like pred, got ${target.length}`);
+  finiteValues('pred', pred);
+  finiteValues('target', target);
+  const [pp, pt, pg] = ctx.stage(pred, target, pred.byteLength);
+  ctx.check(ctx.mod.mseLoss(pp!, pt!, pred.length, pg!));
+  return { loss: ctx.mod.lastScalar(0), grad: ctx.copyOut(pg!, pred.length) };
+}
