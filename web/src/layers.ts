@@ -449,11 +449,13 @@ export class Sequential extends Layer {
 
   /** The layers, in order (a copy of the list; the layers themselves are shared). */
   get layers(): Layer[] {
+    rawOf(this);
     return [...sequentialLayers.get(this)!];
   }
 
   /** Number of layers. */
   get length(): number {
+    rawOf(this);
     return sequentialLayers.get(this)!.length;
   }
 
