@@ -10,7 +10,7 @@ namespace bn {
 Status Linear::init(int in_features, int out_features, bool bias, Rng& rng) {
   if (in_features < 1) return Status::range_error("inFeatures must be >= 1, got " + std::to_string(in_features));
   if (out_features < 1) return Status::range_error("outFeatures must be >= 1, got " + std::to_string(out_features));
-  if (static_cast<size_t>(in_features) * static_cast<size_t>(out_features) > kMaxElements)
+  if (static_cast<uint64_t>(in_features) * static_cast<uint64_t>(out_features) > kMaxElements)
     return Status::range_error("inFeatures * outFeatures must be <= " + std::to_string(kMaxElements));
   in_ = in_features;
   out_ = out_features;
@@ -36,7 +36,7 @@ Status Linear::forward(const float* x, const Shape& shape) {
                                ") expects [N, " + std::to_string(in_) + "], got " + shape.str());
   const size_t n_in = shape.numel();
   const size_t rows = n_in / static_cast<size_t>(in_);
-  if (rows * static_cast<size_t>(out_) > kMaxElements)
+  if (rows > kMaxElements / static_cast<size_t>(out_))  // division: rows * OUT may wrap in wasm32
     return Status::range_error("shape: the output of " + shape.str() + " would exceed " +
                                std::to_string(kMaxElements) + " elements");
   BN_TRY(input_.resize(n_in));

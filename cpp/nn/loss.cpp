@@ -10,7 +10,7 @@ namespace bn {
 Status cross_entropy(double* loss, float* grad, const float* logits, const int32_t* targets, int N, int K) {
   if (N < 1) return Status::range_error("shape: N must be >= 1, got " + std::to_string(N));
   if (K < 1) return Status::range_error("shape: classes must be >= 1, got " + std::to_string(K));
-  if (static_cast<size_t>(N) * static_cast<size_t>(K) > kMaxElements)
+  if (static_cast<uint64_t>(N) * static_cast<uint64_t>(K) > kMaxElements)
     return Status::range_error("shape: more than " + std::to_string(kMaxElements) + " elements");
   for (int n = 0; n < N; ++n)
     if (targets[n] < 0 || targets[n] >= K)

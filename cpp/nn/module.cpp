@@ -17,11 +17,12 @@ Status validate_shape(const Shape& s, const char* arg) {
   if (s.rank < 1 || s.rank > 4)
     return Status::range_error(std::string(arg) + ": expected 1 to 4 dimensions, got " +
                                std::to_string(s.rank));
-  size_t n = 1;
+  // 64-bit on purpose: wasm32's size_t would wrap [65536, 65536] to 0 and pass.
+  uint64_t n = 1;
   for (int i = 0; i < s.rank; ++i) {
     if (s.dims[i] < 1)
       return Status::range_error(std::string(arg) + ": every dimension must be >= 1, got " + s.str());
-    n *= static_cast<size_t>(s.dims[i]);
+    n *= static_cast<uint64_t>(s.dims[i]);
     if (n > kMaxElements)
       return Status::range_error(std::string(arg) + ": " + s.str() + " has more than " +
                                  std::to_string(kMaxElements) + " elements");
