@@ -14,4 +14,8 @@ if [ ! -f build/wasm/CMakeCache.txt ]; then
 fi
 cmake --build build/wasm --target bnlab-simd bnlab-scalar -j "$jobs"
 npx tsc -p tsconfig.json
+# Datasets next to the compiled module (loadDigits/loadFashionMnist find them by relative URL).
+mkdir -p dist/data
+cp web/data/digits.bnds dist/data/
+if [ -f web/data/fashion-mnist-subset.bnds ]; then cp web/data/fashion-mnist-subset.bnds dist/data/; fi
 echo "built: dist/ ($(du -sh dist | cut -f1))"

@@ -10,9 +10,11 @@ export interface LabContext {
 export interface Ctx extends LabContext {
   readonly mod: BnLabModule;
   /** Copies the arrays onto the wasm heap (one reusable block) and returns their byte offsets. */
-  stage(...arrays: (Float32Array | Int32Array | number)[]): number[];
+  stage(...arrays: (Float32Array | Float64Array | Int32Array | Uint8Array | number)[]): number[];
   /** Copies `length` floats out of the heap at byte offset `ptr`. */
   copyOut(ptr: number, length: number): Float32Array;
+  /** Copies `length` int32 values out of the heap at byte offset `ptr`. */
+  copyOutInt(ptr: number, length: number): Int32Array;
   /** Writes `data` into the heap at byte offset `ptr`. */
   copyIn(ptr: number, data: Float32Array): void;
   /** Throws the JS error matching a non-zero engine status. */
@@ -62,6 +64,8 @@ export function createContext(mod: BnLabModule): Ctx {
         offsets.push(at);
         if (a instanceof Float32Array) mod.HEAPF32.set(a, at >> 2);
         else if (a instanceof Int32Array) mod.HEAP32.set(a, at >> 2);
+        else if (a instanceof Float64Array) mod.HEAPF64.set(a, at >> 3);
+        else if (a instanceof Uint8Array) mod.HEAPU8.set(a, at);
         at += sizes[i]!;
       });
       return offsets;
@@ -69,6 +73,9 @@ export function createContext(mod: BnLabModule): Ctx {
     copyOut(ptr, length) {
       // A copy, never a view: memory growth would detach a view without warning.
       return mod.HEAPF32.slice(ptr >> 2, (ptr >> 2) + length);
+    },
+    copyOutInt(ptr, length) {
+      return mod.HEAP32.slice(ptr >> 2, (ptr >> 2) + length);
     },
     copyIn(ptr, data) {
       mod.HEAPF32.set(data, ptr >> 2);

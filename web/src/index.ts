@@ -2,6 +2,8 @@
 // `loadLab()` loads the engine (SIMD build when the JS engine supports it) and returns a lab:
 // layer classes, losses, SGD and the z-score refresher bound to that engine instance.
 import { createContext, type Ctx, type LabContext } from './context.js';
+import { readAsset } from './datasets.js';
+import * as D from './datasets.js';
 import * as F from './functional.js';
 import {
   BatchNorm1d,
@@ -16,10 +18,14 @@ import {
   type LinearOptions,
 } from './layers.js';
 import { SGD, type SGDOptions } from './optim.js';
+import { Trainer, type TrainerOptions } from './trainer.js';
 import * as v from './validate.js';
 import type { BnLabFactory } from './wasm/module.js';
 
-export { BatchNorm1d, BatchNorm2d, Layer, Linear, ReLU, Sequential, Sigmoid, Tanh, SGD };
+export { BatchNorm1d, BatchNorm2d, Layer, Linear, ReLU, Sequential, Sigmoid, Tanh, SGD, Trainer };
+export { Dataset, TOY_KINDS } from './datasets.js';
+export type { DatasetSplit, ToyKind, ToyOptions } from './datasets.js';
+export type { Activation, GridOptions, InitScheme, ModelConfig, Placement, TrainMetrics, TrainerOptions } from './trainer.js';
 export type { BatchNormOptions, LinearOptions, LoadStateDictOptions, StateDict } from './layers.js';
 export type { SGDOptions } from './optim.js';
 export type { LossResult, Standardized, StandardizeOptions } from './functional.js';
@@ -73,6 +79,16 @@ export interface Lab {
   readonly Sigmoid: new () => Sigmoid;
   /** tanh(x). */
   readonly Tanh: new () => Tanh;
+  /** One of the four 2-D toy sets (circle, xor, gauss, spiral), generated from a seed. */
+  toyDataset(kind: D.ToyKind, opts?: D.ToyOptions): D.Dataset;
+  /** Parses a BNDS image dataset (bytes) into its fixed train/test split. */
+  parseDataset(bytes: Uint8Array | ArrayBuffer): D.DatasetSplit;
+  /** The 1,797 handwritten 8×8 digits (UCI), split 1,437 train / 360 test. */
+  loadDigits(): Promise<D.DatasetSplit>;
+  /** The Fashion-MNIST subset (28×28) built by `npm run build`, or from `url`. */
+  loadFashionMnist(url?: string | URL): Promise<D.DatasetSplit>;
+  /** Trains an MLP inside the engine, many steps per call. */
+  readonly Trainer: new (opts: TrainerOptions) => Trainer;
   /** Layers run in order, with PyTorch's state-dict keys. */
   readonly Sequential: new (layers: readonly Layer[]) => Sequential;
   /** torch.optim.SGD. */
@@ -98,31 +114,18 @@ export function simdSupported(): boolean {
   }
 }
 
-async function readBytes(url: URL): Promise<ArrayBuffer | Uint8Array> {
-  if (url.protocol === 'file:') {
-    // Node: fetch() cannot read file: URLs. The specifier is hidden from bundlers, which must
-    // not try to bundle node:fs for the browser.
-    const fsName = 'node:fs/promises';
-    const fs = (await import(/* @vite-ignore */ fsName)) as { readFile(path: URL): Promise<Uint8Array> };
-    return fs.readFile(url);
-  }
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`batchnorm-lab: cannot load ${url.href} (HTTP ${response.status})`);
-  return response.arrayBuffer();
-}
-
 async function loadModule(simd: boolean) {
   // Literal paths, so bundlers (Vite) see and ship both files of the chosen build.
   if (simd) {
     const [glue, bytes] = await Promise.all([
       import('./wasm/bnlab-simd.js'),
-      readBytes(new URL('./wasm/bnlab-simd.wasm', import.meta.url)),
+      readAsset(new URL('./wasm/bnlab-simd.wasm', import.meta.url)),
     ]);
     return (glue.default as BnLabFactory)({ wasmBinary: bytes });
   }
   const [glue, bytes] = await Promise.all([
     import('./wasm/bnlab-scalar.js'),
-    readBytes(new URL('./wasm/bnlab-scalar.wasm', import.meta.url)),
+    readAsset(new URL('./wasm/bnlab-scalar.wasm', import.meta.url)),
   ]);
   return (glue.default as BnLabFactory)({ wasmBinary: bytes });
 }
@@ -152,11 +155,26 @@ function createLab(ctx: Ctx): Lab {
       return { heapBytes: ctx.mod.heapSize(), usedBytes: ctx.mod.heapUsed(), liveObjects: ctx.live };
     },
     manualSeed(seed: number) {
-      ctx.mod.manualSeed(v.integer('seed', seed, 0, Number.MAX_SAFE_INTEGER));
+      ctx.check(ctx.mod.manualSeed(v.integer('seed', seed, 0, Number.MAX_SAFE_INTEGER)));
     },
     standardize: (values, opts) => F.standardize(ctx, values, opts),
     crossEntropy: (logits, targets, shape) => F.crossEntropy(ctx, logits, targets, shape),
     mseLoss: (pred, target, shape) => F.mseLoss(ctx, pred, target, shape),
+    toyDataset: (kind, opts) => D.toyDataset(ctx, kind, opts),
+    parseDataset: (bytes) => D.parseDataset(ctx, bytes),
+    loadDigits: async () => D.parseDataset(ctx, await readAsset(new URL('./data/digits.bnds', import.meta.url))),
+    loadFashionMnist: async (url) => {
+      if (url !== undefined && typeof url !== 'string' && !(url instanceof URL)) {
+        throw new TypeError(`url must be a string or a URL, got ${v.describe(url)}`);
+      }
+      const where = url === undefined ? new URL('./data/fashion-mnist-subset.bnds', import.meta.url) : new URL(url, import.meta.url);
+      return D.parseDataset(ctx, await readAsset(where));
+    },
+    Trainer: class extends Trainer {
+      constructor(opts: TrainerOptions) {
+        super(c, opts);
+      }
+    },
     Linear: class extends Linear {
       constructor(inFeatures: number, outFeatures: number, opts?: LinearOptions) {
         super(c, inFeatures, outFeatures, opts);

@@ -33,7 +33,41 @@ export interface RawSGD {
   delete(): void;
 }
 
+export interface RawDataset {
+  size(): number;
+  features(): number;
+  classes(): number;
+  height(): number;
+  width(): number;
+  xPtr(): number;
+  yPtr(): number;
+  delete(): void;
+}
+
+export interface RawTrainer {
+  run(steps: number): number;
+  step(): number;
+  divergedAt(): number;
+  linearLayers(): number;
+  hiddenLayers(): number;
+  model(): RawModule;
+  metricPtr(kind: number): number;
+  metricLength(kind: number): number;
+  batchIndicesPtr(): number;
+  batchIndicesLength(): number;
+  evaluate(d: RawDataset, limit: number): number;
+  predictGrid(out: number, x0: number, x1: number, y0: number, y1: number, nx: number, ny: number): number;
+  histograms(out: number, bins: number, lo: number, hi: number): number;
+  delete(): void;
+}
+
 export interface BnLabModule {
+  makeToy(kind: number, n: number, noise: number, seed: number): RawDataset | null;
+  parseDataset(bytes: number, length: number): RawDataset | null;
+  takeParsedTest(): RawDataset | null;
+  makeTrainer(sizes: number, nsizes: number, opts: number, train: RawDataset, test: RawDataset | null): RawTrainer | null;
+  HEAPU8: Uint8Array;
+  HEAPF64: Float64Array;
   HEAPF32: Float32Array;
   HEAP32: Int32Array;
   _malloc(bytes: number): number;
@@ -46,7 +80,7 @@ export interface BnLabModule {
   sequentialAdd(seq: RawModule, child: RawModule): number;
   makeSGD(model: RawModule, lr: number, momentum: number, dampening: number, weightDecay: number,
           nesterov: boolean): RawSGD | null;
-  manualSeed(seed: number): void;
+  manualSeed(seed: number): number;
   crossEntropy(logits: number, targets: number, n: number, k: number, grad: number): number;
   mseLoss(pred: number, target: number, n: number, grad: number): number;
   standardize(x: number, n: number, eps: number, unbiased: boolean, z: number): number;

@@ -1,0 +1,269 @@
+#include "trainer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "loss.h"
+
+namespace bn {
+
+namespace {
+
+// The most steps one run() may take: bounds the metrics a single call records.
+constexpr int kMaxStepsPerRun = 100000;
+// Evaluation and grid prediction go through the model in chunks of at most this many rows.
+constexpr int kChunk = 1024;
+
+Status check_view(const DataView& d, const char* name, int features, bool allow_empty) {
+  if (!d.x || !d.y || d.n < (allow_empty ? 0 : 1))
+    return Status::range_error(std::string(name) + ": the dataset is empty");
+  if (d.features != features)
+    return Status::range_error(std::string(name) + ": has " + std::to_string(d.features) +
+                               " features but the model's input has " + std::to_string(features));
+  return Status::ok();
+}
+
+// Linear-interpolated quantile q of sorted values (numpy's default).
+float quantile(const std::vector<float>& sorted, double q) {
+  const double pos = q * static_cast<double>(sorted.size() - 1);
+  const size_t lo = static_cast<size_t>(pos);
+  const size_t hi = std::min(lo + 1, sorted.size() - 1);
+  const double t = pos - static_cast<double>(lo);
+  return static_cast<float>(sorted[lo] + t * (sorted[hi] - sorted[lo]));
+}
+
+}  // namespace
+
+Status Trainer::init(const MLPConfig& model, const TrainerConfig& cfg, DataView train, DataView test) {
+  BN_TRY(build_mlp(&mlp_, model));
+  const int in = model.sizes.front(), out = model.sizes.back();
+  BN_TRY(check_view(train, "train", in, false));
+  if (test.n > 0) BN_TRY(check_view(test, "test", in, true));
+  if (train.classes > out)
+    return Status::range_error("the model has " + std::to_string(out) + " outputs but the dataset has " +
+                               std::to_string(train.classes) + " classes");
+  if (cfg.batch_size < 2 || cfg.batch_size > 65536)
+    return Status::range_error("batchSize must be in [2, 65536], got " + std::to_string(cfg.batch_size));
+  if (cfg.batch_size > train.n)
+    return Status::range_error("batchSize " + std::to_string(cfg.batch_size) + " is larger than the " +
+                               std::to_string(train.n) + " training examples");
+  for (int width : model.sizes)
+    if (static_cast<uint64_t>(cfg.batch_size) * static_cast<uint64_t>(width) > kMaxElements)
+      return Status::range_error("batchSize × layer width exceeds " + std::to_string(kMaxElements) + " elements");
+  if (cfg.eval_every < 0) return Status::range_error("evalEvery must be >= 0");
+  if (cfg.eval_limit < 0) return Status::range_error("evalLimit must be >= 0");
+  if (cfg.watch_layer >= static_cast<int>(mlp_.act_inputs.size()) || cfg.watch_layer < -1)
+    return Status::range_error("watchLayer must be -1 or a hidden layer index below " +
+                               std::to_string(mlp_.act_inputs.size()));
+  if (cfg.watch_layer >= 0 && (cfg.watch_unit < 0 || cfg.watch_unit >= model.sizes[static_cast<size_t>(cfg.watch_layer) + 1]))
+    return Status::range_error("watchUnit is out of range for that layer");
+  if (!(cfg.explode_factor > 1)) return Status::range_error("explodeFactor must be > 1");
+  BN_TRY(sgd_.init(mlp_.model, cfg.sgd));
+  cfg_ = cfg;
+  train_ = train;
+  test_ = test;
+  order_rng_.seed(cfg.data_seed);
+  perm_.resize(static_cast<size_t>(train.n));
+  cursor_ = perm_.size();  // forces a shuffle before the first batch
+  BN_TRY(batch_x_.resize(static_cast<size_t>(cfg.batch_size) * static_cast<size_t>(in)));
+  batch_y_.resize(static_cast<size_t>(cfg.batch_size));
+  BN_TRY(grad_.resize(static_cast<size_t>(cfg.batch_size) * static_cast<size_t>(out)));
+  step_ = 0;
+  diverged_at_ = 0;
+  first_loss_ = -1;
+  mlp_.model->set_training(true);
+  return Status::ok();
+}
+
+Status Trainer::next_batch() {
+  const size_t b = static_cast<size_t>(cfg_.batch_size);
+  if (cursor_ + b > perm_.size()) {
+    // New epoch: Fisher-Yates shuffle from the data-order generator.
+    for (size_t i = 0; i < perm_.size(); ++i) perm_[i] = static_cast<int32_t>(i);
+    for (size_t i = perm_.size() - 1; i > 0; --i)
+      std::swap(perm_[i], perm_[static_cast<size_t>(order_rng_.below(i + 1))]);
+    cursor_ = 0;
+  }
+  const size_t d = static_cast<size_t>(train_.features);
+  for (size_t i = 0; i < b; ++i) {
+    const int32_t idx = perm_[cursor_ + i];
+    std::memcpy(batch_x_.data() + i * d, train_.x + static_cast<size_t>(idx) * d, d * sizeof(float));
+    batch_y_[i] = train_.y[idx];
+    batch_idx_.push_back(idx);
+  }
+  cursor_ += b;
+  return Status::ok();
+}
+
+void Trainer::record_percentiles() {
+  if (cfg_.watch_layer < 0) return;
+  const Module* m = mlp_.act_inputs[static_cast<size_t>(cfg_.watch_layer)];
+  const size_t units = static_cast<size_t>(m->output_shape().dims[1]);
+  const size_t rows = m->output().size() / units;
+  scratch_.resize(rows);
+  for (size_t r = 0; r < rows; ++r) scratch_[r] = m->output()[r * units + static_cast<size_t>(cfg_.watch_unit)];
+  std::sort(scratch_.begin(), scratch_.end());
+  pct_.push_back(quantile(scratch_, 0.15));
+  pct_.push_back(quantile(scratch_, 0.50));
+  pct_.push_back(quantile(scratch_, 0.85));
+}
+
+void Trainer::snapshot_activations() {
+  last_acts_.resize(mlp_.act_inputs.size());
+  for (size_t l = 0; l < mlp_.act_inputs.size(); ++l) {
+    const Buffer& v = mlp_.act_inputs[l]->output();
+    last_acts_[l].assign(v.data(), v.data() + v.size());
+  }
+}
+
+Status Trainer::run(int steps) {
+  if (steps < 0 || steps > kMaxStepsPerRun)
+    return Status::range_error("steps must be in [0, " + std::to_string(kMaxStepsPerRun) + "], got " + std::to_string(steps));
+  if (diverged()) return Status::state_error("this run diverged at step " + std::to_string(diverged_at_) + "; reset it to train again");
+  for (auto* v : {&losses_, &batch_acc_, &pct_, &gnorm_, &eval_step_, &eval_loss_, &eval_acc_}) v->clear();
+  batch_idx_.clear();
+  const int b = cfg_.batch_size, k = mlp_.linears.back()->out_features();
+  const Shape in_shape{2, {b, train_.features, 0, 0}};
+  for (int s = 0; s < steps; ++s) {
+    BN_TRY(next_batch());
+    sgd_.zero_grad();
+    BN_TRY(mlp_.model->forward(batch_x_.data(), in_shape));
+    const float* logits = mlp_.model->output().data();
+    double loss = 0;
+    bool finite = true;
+    for (size_t i = 0; i < static_cast<size_t>(b) * static_cast<size_t>(k); ++i) finite = finite && std::isfinite(logits[i]);
+    if (finite) BN_TRY(cross_entropy(&loss, grad_.data(), logits, batch_y_.data(), b, k));
+    if (first_loss_ < 0 && finite) first_loss_ = loss;
+    if (!finite || !std::isfinite(loss) || loss > cfg_.explode_factor * std::max(1.0, first_loss_)) {
+      // Nothing downstream sees this step's numbers: the step is not recorded or applied.
+      diverged_at_ = step_ + 1;
+      batch_idx_.resize(static_cast<size_t>(s) * static_cast<size_t>(b));
+      return Status::ok();
+    }
+    int correct = 0;
+    for (int n = 0; n < b; ++n) {
+      const float* row = logits + static_cast<size_t>(n) * static_cast<size_t>(k);
+      correct += (std::max_element(row, row + k) - row) == batch_y_[static_cast<size_t>(n)];
+    }
+    record_percentiles();
+    if (s + 1 == steps) snapshot_activations();
+    BN_TRY(mlp_.model->backward(grad_.data()));
+    for (Linear* l : mlp_.linears) {
+      double ss = 0;
+      for (size_t i = 0; i < l->weight_grad().size(); ++i) ss += static_cast<double>(l->weight_grad()[i]) * l->weight_grad()[i];
+      gnorm_.push_back(static_cast<float>(std::sqrt(ss)));
+    }
+    sgd_.step();
+    ++step_;
+    losses_.push_back(static_cast<float>(loss));
+    batch_acc_.push_back(static_cast<float>(correct) / static_cast<float>(b));
+    if (cfg_.eval_every > 0 && test_.n > 0 && step_ % cfg_.eval_every == 0) {
+      double tl = 0, ta = 0;
+      BN_TRY(evaluate(test_, cfg_.eval_limit, &tl, &ta));
+      if (!std::isfinite(tl)) {
+        diverged_at_ = step_;
+        return Status::ok();
+      }
+      eval_step_.push_back(static_cast<float>(step_));
+      eval_loss_.push_back(static_cast<float>(tl));
+      eval_acc_.push_back(static_cast<float>(ta));
+    }
+  }
+  return Status::ok();
+}
+
+Status Trainer::evaluate(const DataView& d, int limit, double* loss, double* accuracy) {
+  const int in = mlp_.linears.front()->in_features(), k = mlp_.linears.back()->out_features();
+  BN_TRY(check_view(d, "dataset", in, false));
+  const int n = limit > 0 ? std::min(limit, d.n) : d.n;
+  const bool was_training = mlp_.model->training();
+  mlp_.model->set_training(false);
+  double total = 0;
+  int correct = 0;
+  Buffer g;
+  Status st = Status::ok();
+  for (int start = 0; start < n && st; start += kChunk) {
+    const int rows = std::min(kChunk, n - start);
+    st = mlp_.model->forward(d.x + static_cast<size_t>(start) * static_cast<size_t>(in), Shape{2, {rows, in, 0, 0}});
+    if (!st) break;
+    const float* logits = mlp_.model->output().data();
+    bool finite = true;
+    for (size_t i = 0; i < static_cast<size_t>(rows) * static_cast<size_t>(k); ++i) finite = finite && std::isfinite(logits[i]);
+    if (!finite) {
+      total = std::numeric_limits<double>::infinity();
+      break;
+    }
+    st = g.resize(static_cast<size_t>(rows) * static_cast<size_t>(k));
+    double l = 0;
+    if (st) st = cross_entropy(&l, g.data(), logits, d.y + start, rows, k);
+    total += l * rows;
+    for (int r = 0; r < rows; ++r) {
+      const float* row = logits + static_cast<size_t>(r) * static_cast<size_t>(k);
+      correct += (std::max_element(row, row + k) - row) == d.y[start + r];
+    }
+  }
+  mlp_.model->set_training(was_training);
+  BN_TRY(st);
+  *loss = total / n;
+  *accuracy = static_cast<double>(correct) / n;
+  return Status::ok();
+}
+
+Status Trainer::predict_grid(float* out, double x0, double x1, double y0, double y1, int nx, int ny) {
+  if (mlp_.linears.front()->in_features() != 2) return Status::range_error("predictGrid needs a model with 2 inputs");
+  if (mlp_.linears.back()->out_features() < 2) return Status::range_error("predictGrid needs at least 2 classes");
+  if (nx < 1 || ny < 1 || static_cast<int64_t>(nx) * ny > 1 << 20)
+    return Status::range_error("the grid must have between 1 and 1048576 points");
+  if (!std::isfinite(x0) || !std::isfinite(x1) || !std::isfinite(y0) || !std::isfinite(y1))
+    return Status::range_error("the grid bounds must be finite");
+  const int k = mlp_.linears.back()->out_features();
+  const bool was_training = mlp_.model->training();
+  mlp_.model->set_training(false);
+  Buffer pts;
+  Status st = pts.resize(static_cast<size_t>(std::min(nx * ny, kChunk)) * 2);
+  const int total = nx * ny;
+  for (int start = 0; start < total && st; start += kChunk) {
+    const int rows = std::min(kChunk, total - start);
+    for (int r = 0; r < rows; ++r) {
+      const int i = start + r, gx = i % nx, gy = i / nx;
+      pts[static_cast<size_t>(2 * r)] = static_cast<float>(nx > 1 ? x0 + (x1 - x0) * gx / (nx - 1) : x0);
+      pts[static_cast<size_t>(2 * r + 1)] = static_cast<float>(ny > 1 ? y0 + (y1 - y0) * gy / (ny - 1) : y0);
+    }
+    st = mlp_.model->forward(pts.data(), Shape{2, {rows, 2, 0, 0}});
+    if (!st) break;
+    const float* logits = mlp_.model->output().data();
+    for (int r = 0; r < rows; ++r) {
+      const float* row = logits + static_cast<size_t>(r) * static_cast<size_t>(k);
+      const float mx = *std::max_element(row, row + k);
+      double sum = 0;
+      for (int c = 0; c < k; ++c) sum += std::exp(static_cast<double>(row[c]) - mx);
+      const double p1 = std::exp(static_cast<double>(row[1]) - mx) / sum;
+      out[start + r] = std::isfinite(p1) ? static_cast<float>(p1) : 0.5f;
+    }
+  }
+  mlp_.model->set_training(was_training);
+  return st;
+}
+
+Status Trainer::histograms(float* out, int bins, double lo, double hi) {
+  if (bins < 1 || bins > 4096) return Status::range_error("bins must be in [1, 4096]");
+  if (!(hi > lo) || !std::isfinite(lo) || !std::isfinite(hi)) return Status::range_error("the histogram range must be finite with hi > lo");
+  const size_t layers = mlp_.act_inputs.size();
+  std::fill(out, out + layers * static_cast<size_t>(bins), 0.0f);
+  if (last_acts_.size() != layers) return Status::ok();  // no training step yet
+  for (size_t l = 0; l < layers; ++l) {
+    const std::vector<float>& v = last_acts_[l];
+    float* h = out + l * static_cast<size_t>(bins);
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (!std::isfinite(v[i])) continue;
+      const double t = (v[i] - lo) / (hi - lo) * bins;
+      const int bin = t < 0 ? 0 : t >= bins ? bins - 1 : static_cast<int>(t);
+      h[bin] += 1.0f;
+    }
+  }
+  return Status::ok();
+}
+
+}  // namespace bn

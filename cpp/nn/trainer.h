@@ -1,0 +1,112 @@
+// The training loop, entirely inside the engine: one run() call performs K steps (sample a
+// mini-batch, forward, cross-entropy, backward, SGD) and records the metrics of those steps, so a
+// page can train thousands of steps per second without a JavaScript round trip per step.
+//
+// Deterministic for a configuration: the weights come from MLPConfig::seed, the mini-batch order
+// from TrainerConfig::data_seed (a fresh permutation each epoch; the last partial batch of an
+// epoch is dropped so every batch has batch_size examples and BatchNorm never sees a batch of 1).
+//
+// Metrics are kept for the steps of the LAST run() call only (the caller drains them), so a
+// million-step session holds a bounded amount of memory.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "mlp.h"
+#include "sgd.h"
+
+namespace bn {
+
+// A read-only view of a classification set: x is (N, D) row-major, y is (N) in [0, K).
+struct DataView {
+  const float* x = nullptr;
+  const int32_t* y = nullptr;
+  int n = 0;
+  int features = 0;
+  int classes = 0;
+};
+
+struct TrainerConfig {
+  int batch_size = 32;
+  SGDOptions sgd;
+  uint64_t data_seed = 0;
+  // Test-set evaluation (eval mode) every eval_every steps; 0 turns it off.
+  int eval_every = 0;
+  // Evaluate on at most this many test examples (0: all of them).
+  int eval_limit = 0;
+  // Hidden layer (0-based) and unit whose activation input is summarised each step by its
+  // 15th, 50th and 85th percentiles over the batch (Ioffe & Szegedy's Figure 1); -1: none.
+  int watch_layer = -1;
+  int watch_unit = 0;
+  // A loss above explode_factor × max(1, first loss) counts as divergence, like a non-finite one.
+  double explode_factor = 1e4;
+};
+
+class Trainer {
+ public:
+  // The datasets are views: the caller keeps them alive (the bindings hold shared owners).
+  Status init(const MLPConfig& model, const TrainerConfig& cfg, DataView train, DataView test);
+
+  // Runs up to `steps` steps; stops early when the run diverges (still Ok: check diverged()).
+  // Fails with a StateError when called on a run that has already diverged.
+  Status run(int steps);
+
+  // Evaluation of any set in eval mode, in chunks: mean cross-entropy and accuracy.
+  Status evaluate(const DataView& d, int limit, double* loss, double* accuracy);
+
+  // Class-1 probability (softmax) of a 2-D-input model on an nx × ny grid over
+  // [x0, x1] × [y0, y1], row-major with y outermost, in eval mode. out has nx*ny values.
+  Status predict_grid(float* out, double x0, double x1, double y0, double y1, int nx, int ny);
+
+  // Histogram of each hidden layer's activation inputs in the last training batch of the last
+  // run() (evaluations made since do not count) over
+  // [lo, hi) in `bins` bins (values outside are clamped into the end bins): layers × bins counts.
+  Status histograms(float* out, int bins, double lo, double hi);
+
+  int step() const { return step_; }
+  bool diverged() const { return diverged_at_ > 0; }
+  int diverged_at() const { return diverged_at_; }  // 1-based step whose loss blew up, 0 if none
+  int hidden_layers() const { return static_cast<int>(mlp_.act_inputs.size()); }
+  int linear_layers() const { return static_cast<int>(mlp_.linears.size()); }
+  MLP& mlp() { return mlp_; }
+
+  // Metrics of the last run(): one entry per completed step ...
+  const std::vector<float>& losses() const { return losses_; }
+  const std::vector<float>& batch_accuracy() const { return batch_acc_; }
+  const std::vector<float>& percentiles() const { return pct_; }   // steps × 3 (p15, p50, p85)
+  const std::vector<float>& grad_norms() const { return gnorm_; }  // steps × linear_layers()
+  // ... and one per evaluation made during it.
+  const std::vector<float>& eval_steps() const { return eval_step_; }
+  const std::vector<float>& eval_losses() const { return eval_loss_; }
+  const std::vector<float>& eval_accuracy() const { return eval_acc_; }
+  // Indices of the examples of every batch of the last run() (steps × batch_size), for tests
+  // that replay the same batches through the public layer API.
+  const std::vector<int32_t>& batch_indices() const { return batch_idx_; }
+
+ private:
+  Status next_batch();
+  void record_percentiles();
+  void snapshot_activations();
+
+  MLP mlp_;
+  SGD sgd_;
+  TrainerConfig cfg_;
+  DataView train_, test_;
+  Rng order_rng_;
+  std::vector<int32_t> perm_;
+  size_t cursor_ = 0;
+  Buffer batch_x_;
+  std::vector<int32_t> batch_y_;
+  Buffer grad_;
+  std::vector<float> scratch_;
+  int step_ = 0;
+  int diverged_at_ = 0;
+  double first_loss_ = -1;
+  std::vector<float> losses_, batch_acc_, pct_, gnorm_, eval_step_, eval_loss_, eval_acc_;
+  std::vector<int32_t> batch_idx_;
+  std::vector<std::vector<float>> last_acts_;
+};
+
+}  // namespace bn

@@ -1,0 +1,136 @@
+// Datasets on the engine's heap: the four 2-D toy sets, and image sets parsed from the compact
+// BNDS format (the handwritten digits ship with the package; a Fashion-MNIST subset is built
+// from Debian's package by `npm run build` and loaded only on request).
+import type { Ctx } from './context.js';
+import type { RawDataset } from './wasm/module.js';
+import * as v from './validate.js';
+
+/** The toy sets of neural-network playgrounds (2 features, 2 classes). */
+export type ToyKind = 'circle' | 'xor' | 'gauss' | 'spiral';
+export const TOY_KINDS: readonly ToyKind[] = ['circle', 'xor', 'gauss', 'spiral'];
+
+export interface ToyOptions {
+  /** Number of examples (default 500; 2 to 2^20). */
+  n?: number;
+  /** Noise from 0 (clean) to 1 (classes overlap) (default 0). */
+  noise?: number;
+  /** Seed of the generator (default 0). */
+  seed?: number;
+}
+
+const raws = new WeakMap<Dataset, { ctx: Ctx; raw: RawDataset | null }>();
+
+/** The live engine dataset; throws after dispose(). @internal */
+export function rawDataset(d: unknown, name: string, ctx: Ctx): RawDataset {
+  const s = d instanceof Dataset ? raws.get(d) : undefined;
+  if (!s) throw new TypeError(`${name} must be a Dataset (from lab.toyDataset, lab.parseDataset or lab.loadDigits), got ${v.describe(d)}`);
+  if (s.ctx !== ctx) throw new TypeError(`${name} was created by another lab instance`);
+  if (!s.raw) throw new Error(`${name} was used after dispose()`);
+  return s.raw;
+}
+
+/** N labelled examples of D features, on the engine's heap. */
+export class Dataset {
+  /** N: number of examples. */
+  readonly size: number;
+  /** D: features per example (2 for toy sets, height × width for images). */
+  readonly features: number;
+  /** K: number of classes. */
+  readonly classes: number;
+  /** Image height in pixels (0 for toy sets). */
+  readonly height: number;
+  /** Image width in pixels (0 for toy sets). */
+  readonly width: number;
+
+  /** @internal */
+  constructor(ctx: Ctx, raw: RawDataset) {
+    raws.set(this, { ctx, raw });
+    this.size = raw.size();
+    this.features = raw.features();
+    this.classes = raw.classes();
+    this.height = raw.height();
+    this.width = raw.width();
+    ctx.registry.register(this, raw, this);
+    ctx.live++;
+  }
+
+  /** The features, [N, D] row-major (a copy). */
+  get x(): Float32Array {
+    const s = this.#live();
+    return s.ctx.copyOut(s.raw.xPtr(), this.size * this.features);
+  }
+
+  /** The labels, [N] in [0, K) (a copy). */
+  get y(): Int32Array {
+    const s = this.#live();
+    return s.ctx.copyOutInt(s.raw.yPtr(), this.size);
+  }
+
+  /** Frees the dataset. Trainers that use it keep their own reference. Idempotent. */
+  dispose(): void {
+    const s = raws.get(this);
+    if (!s || !s.raw) return;
+    s.ctx.registry.unregister(this);
+    s.raw.delete();
+    s.raw = null;
+    s.ctx.live--;
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  /** True once dispose() has run. */
+  get disposed(): boolean {
+    return !raws.get(this)?.raw;
+  }
+
+  #live(): { ctx: Ctx; raw: RawDataset } {
+    const s = raws.get(this)!;
+    if (!s.raw) throw new Error('this Dataset was used after dispose()');
+    return { ctx: s.ctx, raw: s.raw };
+  }
+}
+
+/** A training set and a test set (a fixed split). */
+export interface DatasetSplit {
+  train: Dataset;
+  test: Dataset;
+}
+
+export function toyDataset(ctx: Ctx, kind: ToyKind, opts?: ToyOptions): Dataset {
+  if (typeof kind !== 'string') throw new TypeError(`kind must be one of ${TOY_KINDS.join(', ')}, got ${v.describe(kind)}`);
+  const index = TOY_KINDS.indexOf(kind);
+  if (index < 0) throw new RangeError(`kind must be one of ${TOY_KINDS.join(', ')}, got ${JSON.stringify(kind)}`);
+  const o = v.options<ToyOptions>('opts', opts);
+  const n = o.n === undefined ? 500 : v.integer('opts.n', o.n, 2, 2 ** 20);
+  const noise = o.noise === undefined ? 0 : v.finiteNumber('opts.noise', o.noise, 0, 1);
+  const seed = o.seed === undefined ? 0 : v.integer('opts.seed', o.seed, 0, Number.MAX_SAFE_INTEGER);
+  const raw = ctx.mod.makeToy(index, n, noise, seed);
+  if (!raw) ctx.check(2);
+  return new Dataset(ctx, raw!);
+}
+
+export function parseDataset(ctx: Ctx, bytes: Uint8Array | ArrayBuffer): DatasetSplit {
+  const u8 = bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : bytes;
+  if (!(u8 instanceof Uint8Array)) throw new TypeError(`bytes must be a Uint8Array or an ArrayBuffer, got ${v.describe(bytes)}`);
+  if (u8.length > 2 ** 31 - 1) throw new RangeError('bytes: the file is too large');
+  const [p] = ctx.stage(u8);
+  const train = ctx.mod.parseDataset(p!, u8.length);
+  if (!train) ctx.check(2);
+  const test = ctx.mod.takeParsedTest()!;
+  return { train: new Dataset(ctx, train!), test: new Dataset(ctx, test) };
+}
+
+/** Reads a file next to this module (Node: from disk; browsers and bundlers: fetch). */
+export async function readAsset(url: URL): Promise<Uint8Array> {
+  if (url.protocol === 'file:') {
+    // Hidden from bundlers, which must not try to bundle node:fs for the browser.
+    const fsName = 'node:fs/promises';
+    const fs = (await import(/* @vite-ignore */ fsName)) as { readFile(path: URL): Promise<Uint8Array> };
+    return fs.readFile(url);
+  }
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`batchnorm-lab: cannot load ${url.href} (HTTP ${response.status})`);
+  return new Uint8Array(await response.arrayBuffer());
+}

@@ -1,0 +1,296 @@
+// Training inside the engine: one run(k) call does k SGD steps and returns their metrics.
+import type { Ctx, LabContext } from './context.js';
+import { asCtx } from './context.js';
+import { Dataset, rawDataset } from './datasets.js';
+import { Layer, type StateDict } from './layers.js';
+import type { RawModule, RawTrainer } from './wasm/module.js';
+import * as v from './validate.js';
+
+export type Activation = 'relu' | 'sigmoid' | 'tanh';
+export type Placement = 'before' | 'after';
+export type InitScheme = 'torch' | 'he' | 'xavier' | 'normal';
+const ACTIVATIONS: readonly Activation[] = ['relu', 'sigmoid', 'tanh'];
+const PLACEMENTS: readonly Placement[] = ['before', 'after'];
+const INITS: readonly InitScheme[] = ['torch', 'he', 'xavier', 'normal'];
+
+export interface ModelConfig {
+  /** [IN, hidden..., OUT]: input features, hidden widths, classes. */
+  sizes: readonly number[];
+  /** Activation after each hidden layer (default 'relu'). */
+  activation?: Activation;
+  /** BatchNorm1d in every hidden layer (default false). */
+  batchNorm?: boolean;
+  /** 'before': Linear → BN → act (default); 'after': Linear → act → BN. */
+  placement?: Placement;
+  /** 'torch' U(±1/√IN) (default), 'he' N(0, √(2/IN)), 'xavier' N(0, √(2/(IN+OUT))), 'normal' N(0, initScale). */
+  init?: InitScheme;
+  /** Multiplies the initial weights ('normal': their std) (default 1). */
+  initScale?: number;
+  /** Seed of the initial weights (default 0): equal seeds give equal Linear weights with or without BN. */
+  seed?: number;
+  /** Momentum of the BatchNorm running statistics (default 0.1). */
+  bnMomentum?: number;
+}
+
+export interface TrainerOptions {
+  /** The model to build. */
+  model: ModelConfig;
+  /** Training set. */
+  train: Dataset;
+  /** Test set for periodic evaluation (optional). */
+  test?: Dataset;
+  /** Examples per mini-batch (default 32; the last partial batch of each epoch is dropped). */
+  batchSize?: number;
+  /** Learning rate (required). */
+  lr: number;
+  /** SGD momentum (default 0). */
+  momentum?: number;
+  /** SGD dampening (default 0). */
+  dampening?: number;
+  /** SGD weight decay (default 0). */
+  weightDecay?: number;
+  /** Nesterov momentum (default false). */
+  nesterov?: boolean;
+  /** Seed of the mini-batch order (default 0): equal seeds give equal batches. */
+  dataSeed?: number;
+  /** Evaluate on the test set every this many steps (default 0: never). */
+  evalEvery?: number;
+  /** Evaluate on at most this many test examples (default 0: all). */
+  evalLimit?: number;
+  /** Hidden layer and unit whose activation input is summarised per step by percentiles. */
+  watch?: { layer: number; unit: number } | null;
+  /** A loss above explodeFactor × max(1, first loss) counts as divergence (default 1e4). */
+  explodeFactor?: number;
+}
+
+/** What one run(k) call recorded. Per-step arrays have `steps` entries (× width). */
+export interface TrainMetrics {
+  /** Step number (1-based, over the whole run) of the first entry. */
+  firstStep: number;
+  /** Steps completed by this call (fewer than asked when the run diverged). */
+  steps: number;
+  /** Training cross-entropy per step. */
+  loss: Float32Array;
+  /** Accuracy on each step's batch, 0..1. */
+  batchAccuracy: Float32Array;
+  /** 15th, 50th, 85th percentile of the watched unit's input, 3 per step (empty without watch). */
+  percentiles: Float32Array;
+  /** L2 norm of each Linear layer's weight gradient, linearLayers per step. */
+  gradNorms: Float32Array;
+  /** Steps at which the test set was evaluated. */
+  evalSteps: Float32Array;
+  /** Test cross-entropy at those steps. */
+  evalLoss: Float32Array;
+  /** Test accuracy at those steps, 0..1. */
+  evalAccuracy: Float32Array;
+  /** True when the run diverged (non-finite or exploding loss); it then stops. */
+  diverged: boolean;
+  /** The step whose loss blew up, or null. */
+  divergedAt: number | null;
+}
+
+export interface GridOptions {
+  /** Grid bounds (default [-6, 6] on both axes, the toy sets' scale). */
+  x0?: number; x1?: number; y0?: number; y1?: number;
+  /** Grid points per axis (default 100). */
+  nx?: number; ny?: number;
+}
+
+function pick<T extends string>(name: string, value: unknown, choices: readonly T[], fallback: T): number {
+  if (value === undefined) return choices.indexOf(fallback);
+  if (typeof value !== 'string') throw new TypeError(`${name} must be one of ${choices.join(', ')}, got ${v.describe(value)}`);
+  const i = choices.indexOf(value as T);
+  if (i < 0) throw new RangeError(`${name} must be one of ${choices.join(', ')}, got ${JSON.stringify(value)}`);
+  return i;
+}
+
+const state = new WeakMap<Trainer, { ctx: Ctx; raw: RawTrainer | null }>();
+
+/** The trained model's layers, seen as one Sequential-like layer (state dict, forward, eval). */
+class TrainerModel extends Layer {
+  constructor(context: LabContext, make: () => RawModule) {
+    super(context, make);
+  }
+}
+
+/**
+ * Trains an MLP on a dataset with SGD and cross-entropy, entirely inside the engine.
+ * Deterministic: the same options give the same numbers on every run and build.
+ */
+export class Trainer {
+  /** Linear layers (hidden layers + output layer). */
+  readonly linearLayers: number;
+  /** Hidden layers (each: Linear, activation, optional BN). */
+  readonly hiddenLayers: number;
+
+  protected constructor(context: LabContext, opts: TrainerOptions) {
+    const ctx = asCtx(context);
+    const o = v.options<TrainerOptions>('opts', opts);
+    const m = v.options<ModelConfig>('opts.model', o.model);
+    if (o.model === undefined) throw new TypeError('opts.model is required (e.g. { sizes: [2, 16, 2] })');
+    if (!Array.isArray(m.sizes)) throw new TypeError(`opts.model.sizes must be an array like [2, 16, 2], got ${v.describe(m.sizes)}`);
+    if (m.sizes.length < 2 || m.sizes.length > 64) throw new RangeError('opts.model.sizes must have 2 to 64 entries');
+    const sizes = Int32Array.from(m.sizes, (s, i) => v.integer(`opts.model.sizes[${i}]`, s, 1, 65536));
+    const train = rawDataset(o.train, 'opts.train', ctx);
+    const test = o.test === undefined ? null : rawDataset(o.test, 'opts.test', ctx);
+    if (o.lr === undefined) throw new TypeError('opts.lr is required (the learning rate, e.g. 0.1)');
+    const watch = o.watch === undefined || o.watch === null ? null : v.options<{ layer: number; unit: number }>('opts.watch', o.watch);
+    const numbers = Float64Array.of(
+      pick('opts.model.activation', m.activation, ACTIVATIONS, 'relu'),
+      m.batchNorm === undefined ? 0 : Number(v.boolean('opts.model.batchNorm', m.batchNorm)),
+      pick('opts.model.placement', m.placement, PLACEMENTS, 'before'),
+      pick('opts.model.init', m.init, INITS, 'torch'),
+      m.initScale === undefined ? 1 : v.finiteNumber('opts.model.initScale', m.initScale, 0, 1e6),
+      m.seed === undefined ? 0 : v.integer('opts.model.seed', m.seed, 0, Number.MAX_SAFE_INTEGER),
+      m.bnMomentum === undefined ? 0.1 : v.finiteNumber('opts.model.bnMomentum', m.bnMomentum, 0, 1),
+      o.batchSize === undefined ? 32 : v.integer('opts.batchSize', o.batchSize, 2, 65536),
+      v.finiteNumber('opts.lr', o.lr, 0),
+      o.momentum === undefined ? 0 : v.finiteNumber('opts.momentum', o.momentum, 0),
+      o.dampening === undefined ? 0 : v.finiteNumber('opts.dampening', o.dampening),
+      o.weightDecay === undefined ? 0 : v.finiteNumber('opts.weightDecay', o.weightDecay, 0),
+      o.nesterov === undefined ? 0 : Number(v.boolean('opts.nesterov', o.nesterov)),
+      o.dataSeed === undefined ? 0 : v.integer('opts.dataSeed', o.dataSeed, 0, Number.MAX_SAFE_INTEGER),
+      o.evalEvery === undefined ? 0 : v.integer('opts.evalEvery', o.evalEvery, 0, 2 ** 30),
+      o.evalLimit === undefined ? 0 : v.integer('opts.evalLimit', o.evalLimit, 0, 2 ** 30),
+      watch ? v.integer('opts.watch.layer', watch.layer, 0, 64) : -1,
+      watch ? v.integer('opts.watch.unit', watch.unit, 0, 65535) : 0,
+      o.explodeFactor === undefined ? 1e4 : v.finiteNumber('opts.explodeFactor', o.explodeFactor, 1, Infinity, true),
+    );
+    const [ps, po] = ctx.stage(sizes, numbers);
+    const raw = ctx.mod.makeTrainer(ps!, sizes.length, po!, train, test);
+    if (!raw) ctx.check(2);
+    state.set(this, { ctx, raw });
+    ctx.registry.register(this, raw!, this);
+    ctx.live++;
+    this.linearLayers = raw!.linearLayers();
+    this.hiddenLayers = raw!.hiddenLayers();
+  }
+
+  /** Steps completed so far. */
+  get step(): number {
+    return this.#live().raw.step();
+  }
+
+  /** True once the run has diverged; run() then throws. */
+  get diverged(): boolean {
+    return this.#live().raw.divergedAt() > 0;
+  }
+
+  /** The step whose loss blew up, or null. */
+  get divergedAt(): number | null {
+    const d = this.#live().raw.divergedAt();
+    return d > 0 ? d : null;
+  }
+
+  /** Runs up to `steps` steps (at most 100,000 per call) and returns their metrics. */
+  run(steps: number): TrainMetrics {
+    const { ctx, raw } = this.#live();
+    v.integer('steps', steps, 0, 100_000);
+    const firstStep = raw.step() + 1;
+    ctx.check(raw.run(steps));
+    const metric = (kind: number) => ctx.copyOut(raw.metricPtr(kind), raw.metricLength(kind));
+    const divergedAt = raw.divergedAt();
+    const loss = metric(0);
+    return {
+      firstStep,
+      steps: loss.length,
+      loss,
+      batchAccuracy: metric(1),
+      percentiles: metric(2),
+      gradNorms: metric(3),
+      evalSteps: metric(4),
+      evalLoss: metric(5),
+      evalAccuracy: metric(6),
+      diverged: divergedAt > 0,
+      divergedAt: divergedAt > 0 ? divergedAt : null,
+    };
+  }
+
+  /** Mean cross-entropy and accuracy on a dataset, in eval mode (running statistics). */
+  evaluate(dataset: Dataset, opts?: { limit?: number }): { loss: number; accuracy: number } {
+    const { ctx, raw } = this.#live();
+    const d = rawDataset(dataset, 'dataset', ctx);
+    const o = v.options<{ limit?: number }>('opts', opts);
+    const limit = o.limit === undefined ? 0 : v.integer('opts.limit', o.limit, 0, 2 ** 30);
+    ctx.check(raw.evaluate(d, limit));
+    return { loss: ctx.mod.lastScalar(0), accuracy: ctx.mod.lastScalar(1) };
+  }
+
+  /** P(class 1) on an nx × ny grid, row-major with y outermost (2-input models; eval mode). */
+  predictGrid(opts?: GridOptions): Float32Array {
+    const { ctx, raw } = this.#live();
+    const o = v.options<GridOptions>('opts', opts);
+    const num = (k: keyof GridOptions, d: number) => (o[k] === undefined ? d : v.finiteNumber(`opts.${k}`, o[k]));
+    const nx = o.nx === undefined ? 100 : v.integer('opts.nx', o.nx, 1, 1024);
+    const ny = o.ny === undefined ? 100 : v.integer('opts.ny', o.ny, 1, 1024);
+    const [out] = ctx.stage(nx * ny * 4);
+    ctx.check(raw.predictGrid(out!, num('x0', -6), num('x1', 6), num('y0', -6), num('y1', 6), nx, ny));
+    return ctx.copyOut(out!, nx * ny);
+  }
+
+  /** Histogram of each hidden layer's activation inputs in the last training batch: hiddenLayers × bins. */
+  histograms(opts?: { bins?: number; lo?: number; hi?: number }): Float32Array {
+    const { ctx, raw } = this.#live();
+    const o = v.options<{ bins?: number; lo?: number; hi?: number }>('opts', opts);
+    const bins = o.bins === undefined ? 40 : v.integer('opts.bins', o.bins, 1, 4096);
+    const lo = o.lo === undefined ? -4 : v.finiteNumber('opts.lo', o.lo);
+    const hi = o.hi === undefined ? 4 : v.finiteNumber('opts.hi', o.hi);
+    if (!(hi > lo)) throw new RangeError(`opts.hi must be greater than opts.lo, got lo ${lo}, hi ${hi}`);
+    const [out] = ctx.stage(this.hiddenLayers * bins * 4);
+    ctx.check(raw.histograms(out!, bins, lo, hi));
+    return ctx.copyOut(out!, this.hiddenLayers * bins);
+  }
+
+  /** The example indices of every batch of the last run() call (steps × batchSize). */
+  batchIndices(): Int32Array {
+    const { ctx, raw } = this.#live();
+    return ctx.copyOutInt(raw.batchIndicesPtr(), raw.batchIndicesLength());
+  }
+
+  /** The model's parameters and buffers under PyTorch's nn.Sequential keys. */
+  stateDict(): StateDict {
+    const { ctx, raw } = this.#live();
+    const view = new TrainerModel(ctx, () => raw.model());
+    try {
+      return view.stateDict();
+    } finally {
+      view.dispose();
+    }
+  }
+
+  /**
+   * A handle on the trained model (a layer sharing the trainer's weights): forward() it in
+   * eval mode to predict. Dispose it when done; the trainer keeps working either way.
+   */
+  model(): Layer {
+    const { ctx, raw } = this.#live();
+    return new TrainerModel(ctx, () => raw.model());
+  }
+
+  /** Frees the trainer (its datasets stay usable). Idempotent. */
+  dispose(): void {
+    const s = state.get(this);
+    if (!s || !s.raw) return;
+    s.ctx.registry.unregister(this);
+    s.raw.delete();
+    s.raw = null;
+    s.ctx.live--;
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  /** True once dispose() has run. */
+  get disposed(): boolean {
+    return !state.get(this)?.raw;
+  }
+
+  #live(): { ctx: Ctx; raw: RawTrainer } {
+    const s = state.get(this)!;
+    if (!s.raw) throw new Error('this Trainer was used after dispose()');
+    return { ctx: s.ctx, raw: s.raw };
+  }
+}
+
+export { Dataset };
