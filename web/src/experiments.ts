@@ -1,0 +1,134 @@
+// Training jobs described as plain data, so they can cross to a worker and back: which dataset,
+// which trainer options, how many steps. runJob() executes one on a lab, in chunks, and is the
+// single code path used both in-thread and inside the worker (so their results are identical).
+import type { Lab } from './index.js';
+import type { Dataset, DatasetSplit, ToyKind } from './datasets.js';
+import type { TrainerOptions, TrainMetrics } from './trainer.js';
+
+/** Where a job's data comes from. */
+export type DatasetSpec =
+  | { kind: 'toy'; name: ToyKind; n?: number; testN?: number; noise?: number; seed?: number }
+  | { kind: 'digits' }
+  | { kind: 'fashion-mnist'; url?: string };
+
+/** A training run as plain data (structured-clonable). */
+export interface TrainingJob {
+  /** Caller's label for the job (e.g. "lr=0.1, BN"). */
+  label?: string;
+  dataset: DatasetSpec;
+  /** Trainer options without the datasets (they come from `dataset`). */
+  trainer: Omit<TrainerOptions, 'train' | 'test'>;
+  /** Total steps to train. */
+  steps: number;
+  /** Steps per engine call between progress reports (default 250). */
+  chunk?: number;
+}
+
+/** The whole run's metrics, concatenated over its chunks. */
+export interface TrainingResult {
+  label?: string;
+  /** Steps completed. */
+  steps: number;
+  loss: Float32Array;
+  batchAccuracy: Float32Array;
+  percentiles: Float32Array;
+  gradNorms: Float32Array;
+  evalSteps: Float32Array;
+  evalLoss: Float32Array;
+  evalAccuracy: Float32Array;
+  diverged: boolean;
+  divergedAt: number | null;
+  /** True when the run was cancelled before `steps`. */
+  cancelled: boolean;
+  /** Wall-clock milliseconds spent training (excluding data loading). */
+  ms: number;
+}
+
+/** Progress after each chunk. */
+export interface TrainingProgress {
+  label?: string;
+  step: number;
+  total: number;
+  /** The chunk's own metrics. */
+  chunk: TrainMetrics;
+}
+
+export interface RunHooks {
+  onProgress?: (p: TrainingProgress) => void;
+  /** Awaited between chunks: lets a worker receive pause/cancel messages; true means stop. */
+  between?: () => Promise<boolean>;
+}
+
+async function loadSplit(lab: Lab, spec: DatasetSpec): Promise<DatasetSplit> {
+  if (!spec || typeof spec !== 'object') throw new TypeError('job.dataset must be a dataset description');
+  if (spec.kind === 'toy') {
+    const seed = spec.seed ?? 0;
+    const opts = { noise: spec.noise ?? 0 };
+    return {
+      train: lab.toyDataset(spec.name, { ...opts, n: spec.n ?? 500, seed }),
+      test: lab.toyDataset(spec.name, { ...opts, n: spec.testN ?? 500, seed: seed + 1 }),
+    };
+  }
+  if (spec.kind === 'digits') return lab.loadDigits();
+  if (spec.kind === 'fashion-mnist') return lab.loadFashionMnist(spec.url);
+  throw new RangeError(`job.dataset.kind must be toy, digits or fashion-mnist, got ${JSON.stringify((spec as { kind: unknown }).kind)}`);
+}
+
+function concat(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** Runs a job on `lab` chunk by chunk. Datasets and the trainer are disposed at the end. */
+export async function runJob(lab: Lab, job: TrainingJob, hooks: RunHooks = {}): Promise<TrainingResult> {
+  if (!job || typeof job !== 'object') throw new TypeError('job must be a TrainingJob object');
+  if (!Number.isInteger(job.steps) || job.steps < 0) throw new RangeError(`job.steps must be an integer >= 0, got ${job.steps}`);
+  const chunk = job.chunk ?? 250;
+  if (!Number.isInteger(chunk) || chunk < 1 || chunk > 100_000) throw new RangeError(`job.chunk must be an integer in [1, 100000], got ${chunk}`);
+  const split = await loadSplit(lab, job.dataset);
+  const sets: Dataset[] = [split.train, split.test];
+  const parts: Record<keyof Omit<TrainMetrics, 'firstStep' | 'steps' | 'diverged' | 'divergedAt'>, Float32Array[]> = {
+    loss: [], batchAccuracy: [], percentiles: [], gradNorms: [], evalSteps: [], evalLoss: [], evalAccuracy: [],
+  };
+  const trainer = new lab.Trainer({ ...job.trainer, train: split.train, test: split.test });
+  let ms = 0;
+  let cancelled = false;
+  let diverged: number | null = null;
+  try {
+    while (trainer.step < job.steps && diverged === null) {
+      const t0 = performance.now();
+      const m = trainer.run(Math.min(chunk, job.steps - trainer.step));
+      ms += performance.now() - t0;
+      for (const key of Object.keys(parts) as (keyof typeof parts)[]) parts[key].push(m[key]);
+      diverged = m.divergedAt;
+      hooks.onProgress?.({ label: job.label, step: trainer.step, total: job.steps, chunk: m });
+      if (diverged === null && trainer.step < job.steps && hooks.between && (await hooks.between())) {
+        cancelled = true;
+        break;
+      }
+    }
+    return {
+      label: job.label,
+      steps: trainer.step,
+      loss: concat(parts.loss),
+      batchAccuracy: concat(parts.batchAccuracy),
+      percentiles: concat(parts.percentiles),
+      gradNorms: concat(parts.gradNorms),
+      evalSteps: concat(parts.evalSteps),
+      evalLoss: concat(parts.evalLoss),
+      evalAccuracy: concat(parts.evalAccuracy),
+      diverged: diverged !== null,
+      divergedAt: diverged,
+      cancelled,
+      ms,
+    };
+  } finally {
+    trainer.dispose();
+    for (const d of sets) d.dispose();
+  }
+}

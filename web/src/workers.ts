@@ -1,0 +1,121 @@
+// Running training jobs off the main thread: one job in one worker (with progress, pause,
+// resume, cancel), or a sweep of jobs over a pool of workers, one per core.
+import type { TrainingJob, TrainingProgress, TrainingResult } from './experiments.js';
+import type { WorkerReply, WorkerRequest } from './worker.js';
+
+interface WorkerLike {
+  post(message: WorkerRequest): void;
+  onReply(handler: (reply: WorkerReply) => void): void;
+  terminate(): void;
+}
+
+async function spawn(): Promise<WorkerLike> {
+  const url = new URL('./worker.js', import.meta.url);
+  if (typeof Worker !== 'undefined' && url.protocol !== 'file:') {
+    const w = new Worker(url, { type: 'module' });
+    return {
+      post: (m) => w.postMessage(m),
+      onReply: (h) => w.addEventListener('message', (e: MessageEvent<WorkerReply>) => h(e.data)),
+      terminate: () => w.terminate(),
+    };
+  }
+  const name = 'node:worker_threads';
+  const { Worker: NodeWorker } = (await import(/* @vite-ignore */ name)) as {
+    Worker: new (u: URL) => { postMessage(m: unknown): void; on(ev: 'message', h: (m: WorkerReply) => void): void; terminate(): Promise<number> };
+  };
+  const w = new NodeWorker(url);
+  return { post: (m) => w.postMessage(m), onReply: (h) => w.on('message', h), terminate: () => void w.terminate() };
+}
+
+/** A job running in a worker. */
+export interface TrainingTask {
+  /** Resolves with the whole run's metrics (also when cancelled: `cancelled` is then true). */
+  readonly result: Promise<TrainingResult>;
+  pause(): void;
+  resume(): void;
+  cancel(): void;
+}
+
+export interface WorkerOptions {
+  /** Called after each chunk with the step reached and the chunk's losses. */
+  onProgress?: (p: Pick<TrainingProgress, 'label' | 'step' | 'total'> & { loss: Float32Array; evalSteps: Float32Array; evalAccuracy: Float32Array }) => void;
+  /** Force the SIMD (true) or scalar (false) build in the worker. */
+  simd?: boolean;
+}
+
+let nextId = 1;
+
+function start(worker: WorkerLike, job: TrainingJob, opts: WorkerOptions, listeners: Map<number, (r: WorkerReply) => void>): TrainingTask {
+  const id = nextId++;
+  const result = new Promise<TrainingResult>((resolve, reject) => {
+    listeners.set(id, (r) => {
+      if (r.type === 'progress') opts.onProgress?.({ label: job.label, step: r.step, total: r.total, loss: r.loss, evalSteps: r.evalSteps, evalAccuracy: r.evalAccuracy });
+      else if (r.type === 'done') {
+        listeners.delete(id);
+        resolve(r.result);
+      } else {
+        listeners.delete(id);
+        const E = r.name === 'TypeError' ? TypeError : r.name === 'RangeError' ? RangeError : Error;
+        reject(new E(r.message));
+      }
+    });
+  });
+  worker.post({ type: 'run', id, job, ...(opts.simd === undefined ? {} : { simd: opts.simd }) });
+  return {
+    result,
+    pause: () => worker.post({ type: 'pause', id }),
+    resume: () => worker.post({ type: 'resume', id }),
+    cancel: () => worker.post({ type: 'cancel', id }),
+  };
+}
+
+async function pool(size: number) {
+  const workers = await Promise.all(Array.from({ length: size }, spawn));
+  const listeners = new Map<number, (r: WorkerReply) => void>();
+  for (const w of workers) w.onReply((r) => listeners.get(r.id)?.(r));
+  return { workers, listeners, close: () => workers.forEach((w) => w.terminate()) };
+}
+
+/** Trains one job in a new worker; the worker ends when the job does. */
+export async function trainInWorker(job: TrainingJob, opts: WorkerOptions = {}): Promise<TrainingTask> {
+  const p = await pool(1);
+  const task = start(p.workers[0]!, job, opts, p.listeners);
+  task.result.then(p.close, p.close);
+  return task;
+}
+
+export interface SweepOptions extends WorkerOptions {
+  /** Workers to run in parallel (default: the number of cores). */
+  workers?: number;
+  /** Called when each job finishes, with its index in `jobs`. */
+  onResult?: (index: number, result: TrainingResult) => void;
+}
+
+function cores(): number {
+  const n = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
+  return typeof n === 'number' && n > 0 ? n : 2;
+}
+
+/** Runs every job, as many at a time as there are workers, and returns results in job order. */
+export async function sweep(jobs: readonly TrainingJob[], opts: SweepOptions = {}): Promise<TrainingResult[]> {
+  if (!Array.isArray(jobs)) throw new TypeError('jobs must be an array of TrainingJob');
+  const size = Math.max(1, Math.min(jobs.length, opts.workers ?? cores()));
+  if (!Number.isInteger(size)) throw new TypeError('opts.workers must be an integer');
+  const p = await pool(size);
+  const results: TrainingResult[] = new Array(jobs.length);
+  let next = 0;
+  try {
+    await Promise.all(
+      p.workers.map(async (w) => {
+        while (next < jobs.length) {
+          const index = next++;
+          results[index] = await start(w, jobs[index]!, opts, p.listeners).result;
+          opts.onResult?.(index, results[index]!);
+        }
+      }),
+    );
+    return results;
+  } finally {
+    p.close();
+  }
+}
