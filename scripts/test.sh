@@ -5,7 +5,7 @@
 # both modules, errors, package consumers, headless Chromium).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh --browser  # the page is tested in a real Chromium
 source scripts/env.sh
 jobs=$(nproc 2>/dev/null || echo 2)
 
