@@ -90,3 +90,49 @@ export function createContext(mod: BnLabModule): Ctx {
   };
   return ctx;
 }
+
+const handles = new WeakMap<object, { ctx: Ctx; raw: { delete(): void } | null; what: string }>();
+
+/**
+ * An object that owns one engine object: registered for cleanup when collected, freed by
+ * dispose(), and unusable afterwards (every use then throws the API's Error).
+ */
+export abstract class Handle<R extends { delete(): void }> {
+  protected constructor(context: LabContext, raw: R, what: string) {
+    const ctx = asCtx(context);
+    handles.set(this, { ctx, raw, what });
+    ctx.registry.register(this, raw, this);
+    ctx.live++;
+  }
+
+  /** Frees the engine object. Idempotent; any later use throws an Error. */
+  dispose(): void {
+    const s = handles.get(this);
+    if (!s || !s.raw) return;
+    s.ctx.registry.unregister(this);
+    s.raw.delete();
+    s.raw = null;
+    s.ctx.live--;
+  }
+
+  /** Same as dispose(), for `using` declarations. */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  /** True once dispose() has run. */
+  get disposed(): boolean {
+    return !handles.get(this)?.raw;
+  }
+}
+
+/**
+ * The context and live engine object of a handle. Throws TypeError when `h` is not a handle of
+ * this kind, Error after dispose(); `name` is how messages refer to it. @internal
+ */
+export function liveHandle<R extends { delete(): void }>(h: unknown, name?: string): { ctx: Ctx; raw: R } {
+  const s = typeof h === 'object' && h !== null ? handles.get(h) : undefined;
+  if (!s) throw new TypeError(`${name ?? 'this object'} is not a batchnorm-lab object`);
+  if (!s.raw) throw new Error(`${name ?? `this ${s.what}`} was used after dispose()`);
+  return { ctx: s.ctx, raw: s.raw as R };
+}

@@ -1,7 +1,7 @@
 // Datasets on the engine's heap: the four 2-D toy sets, and image sets parsed from the compact
 // BNDS format (the handwritten digits ship with the package; a Fashion-MNIST subset is built
 // from Debian's package by `npm run build` and loaded only on request).
-import type { Ctx } from './context.js';
+import { Handle, liveHandle, type Ctx } from './context.js';
 import type { RawDataset } from './wasm/module.js';
 import * as v from './validate.js';
 
@@ -18,19 +18,18 @@ export interface ToyOptions {
   seed?: number;
 }
 
-const raws = new WeakMap<Dataset, { ctx: Ctx; raw: RawDataset | null }>();
-
 /** The live engine dataset; throws after dispose(). @internal */
 export function rawDataset(d: unknown, name: string, ctx: Ctx): RawDataset {
-  const s = d instanceof Dataset ? raws.get(d) : undefined;
-  if (!s) throw new TypeError(`${name} must be a Dataset (from lab.toyDataset, lab.parseDataset or lab.loadDigits), got ${v.describe(d)}`);
+  if (!(d instanceof Dataset)) {
+    throw new TypeError(`${name} must be a Dataset (from lab.toyDataset, lab.parseDataset or lab.loadDigits), got ${v.describe(d)}`);
+  }
+  const s = liveHandle<RawDataset>(d, name);
   if (s.ctx !== ctx) throw new TypeError(`${name} was created by another lab instance`);
-  if (!s.raw) throw new Error(`${name} was used after dispose()`);
   return s.raw;
 }
 
 /** N labelled examples of D features, on the engine's heap. */
-export class Dataset {
+export class Dataset extends Handle<RawDataset> {
   /** N: number of examples. */
   readonly size: number;
   /** D: features per example (2 for toy sets, height × width for images). */
@@ -44,51 +43,24 @@ export class Dataset {
 
   /** @internal */
   constructor(ctx: Ctx, raw: RawDataset) {
-    raws.set(this, { ctx, raw });
+    super(ctx, raw, 'Dataset');
     this.size = raw.size();
     this.features = raw.features();
     this.classes = raw.classes();
     this.height = raw.height();
     this.width = raw.width();
-    ctx.registry.register(this, raw, this);
-    ctx.live++;
   }
 
   /** The features, [N, D] row-major (a copy). */
   get x(): Float32Array {
-    const s = this.#live();
+    const s = liveHandle<RawDataset>(this);
     return s.ctx.copyOut(s.raw.xPtr(), this.size * this.features);
   }
 
   /** The labels, [N] in [0, K) (a copy). */
   get y(): Int32Array {
-    const s = this.#live();
+    const s = liveHandle<RawDataset>(this);
     return s.ctx.copyOutInt(s.raw.yPtr(), this.size);
-  }
-
-  /** Frees the dataset. Trainers that use it keep their own reference. Idempotent. */
-  dispose(): void {
-    const s = raws.get(this);
-    if (!s || !s.raw) return;
-    s.ctx.registry.unregister(this);
-    s.raw.delete();
-    s.raw = null;
-    s.ctx.live--;
-  }
-
-  [Symbol.dispose](): void {
-    this.dispose();
-  }
-
-  /** True once dispose() has run. */
-  get disposed(): boolean {
-    return !raws.get(this)?.raw;
-  }
-
-  #live(): { ctx: Ctx; raw: RawDataset } {
-    const s = raws.get(this)!;
-    if (!s.raw) throw new Error('this Dataset was used after dispose()');
-    return { ctx: s.ctx, raw: s.raw };
   }
 }
 

@@ -1,7 +1,7 @@
 // Typed layers over the engine's opaque modules. Each class validates its arguments, stages data
 // on the wasm heap, checks the engine's status and copies results out. Shapes are row-major
 // arrays of integers using the letters N (batch), C (features/channels), L, H, W.
-import { asCtx, type Ctx, type LabContext } from './context.js';
+import { asCtx, Handle, liveHandle, type Ctx, type LabContext } from './context.js';
 import type { RawModule } from './wasm/module.js';
 import * as v from './validate.js';
 
@@ -23,7 +23,6 @@ interface StateEntryInfo {
 
 interface Internals {
   ctx: Ctx;
-  raw: RawModule | null;
   layout: StateEntryInfo[] | null;
   /** The Sequential this layer belongs to, if any. */
   owner: Sequential | null;
@@ -32,11 +31,9 @@ interface Internals {
 const internals = new WeakMap<Layer, Internals>();
 
 /** The live engine module of a layer; throws the API's Error after dispose(). @internal */
-export function rawOf(layer: Layer, what = 'this layer'): { ctx: Ctx; raw: RawModule } {
-  const s = internals.get(layer);
-  if (!s) throw new TypeError(`${what} is not a batchnorm-lab layer`);
-  if (!s.raw) throw new Error(`${what} (${layer.constructor.name}) was used after dispose()`);
-  return { ctx: s.ctx, raw: s.raw };
+export function rawOf(layer: Layer, what?: string): { ctx: Ctx; raw: RawModule } {
+  if (!(layer instanceof Layer)) throw new TypeError(`${what ?? 'this'} is not a batchnorm-lab layer`);
+  return liveHandle<RawModule>(layer, what && `${what} (${layer.constructor.name})`);
 }
 
 function product(dims: readonly number[]): number {
@@ -44,14 +41,13 @@ function product(dims: readonly number[]): number {
 }
 
 /** What every layer (and Sequential) can do. Create layers through a lab: `new lab.Linear(2, 3)`. */
-export abstract class Layer {
+export abstract class Layer extends Handle<RawModule> {
   protected constructor(context: LabContext, make: () => RawModule | null) {
     const ctx = asCtx(context);
     const raw = make();
-    if (!raw) ctx.check(2);  // the factory refused: lastError() says why
-    internals.set(this, { ctx, raw, layout: null, owner: null });
-    ctx.registry.register(this, raw!, this);
-    ctx.live++;
+    if (!raw) ctx.check(2); // the factory refused: lastError() says why
+    super(context, raw!, new.target.name);
+    internals.set(this, { ctx, layout: null, owner: null });
   }
 
   /** True in training mode (the default), false after eval(). */
@@ -166,26 +162,6 @@ export abstract class Layer {
       if (e.kind === 2) ctx.check(raw.setStateCounter(e.index, value[0]!));
       else ctx.copyIn(raw.statePtr(e.index), value);
     }
-  }
-
-  /** Frees the engine object. Idempotent; any later use throws an Error. */
-  dispose(): void {
-    const s = internals.get(this);
-    if (!s || !s.raw) return;
-    s.ctx.registry.unregister(this);
-    s.raw.delete();
-    s.raw = null;
-    s.ctx.live--;
-  }
-
-  /** Same as dispose(), for `using` declarations. */
-  [Symbol.dispose](): void {
-    this.dispose();
-  }
-
-  /** True once dispose() has run. */
-  get disposed(): boolean {
-    return !internals.get(this)?.raw;
   }
 
   #layout(): StateEntryInfo[] {
@@ -433,14 +409,14 @@ export class Sequential extends Layer {
       const s = layer instanceof Layer ? internals.get(layer) : undefined;
       if (!s) throw new TypeError(`layers[${i}] must be a layer (e.g. new lab.Linear(2, 3)), got ${v.describe(layer)}`);
       if (s.ctx !== ctx) throw new TypeError(`layers[${i}] was created by another lab instance`);
-      if (!s.raw) throw new Error(`layers[${i}] (${layer.constructor.name}) was used after dispose()`);
+      rawOf(layer, `layers[${i}]`);
       if (seen.has(layer)) throw new RangeError(`layers[${i}] appears twice in the same Sequential`);
       if (s.owner && !s.owner.disposed) throw new RangeError(`layers[${i}] already belongs to another Sequential`);
       seen.add(layer);
     });
     super(context, () => {
       const seq = ctx.mod.makeSequential();
-      for (const layer of layers) ctx.check(ctx.mod.sequentialAdd(seq, internals.get(layer)!.raw!));
+      for (const layer of layers) ctx.check(ctx.mod.sequentialAdd(seq, rawOf(layer).raw));
       return seq;
     });
     for (const layer of layers) internals.get(layer)!.owner = this;

@@ -1,5 +1,5 @@
 // torch.optim.SGD over every parameter of a layer or model.
-import { asCtx, type Ctx, type LabContext } from './context.js';
+import { asCtx, Handle, liveHandle, type Ctx, type LabContext } from './context.js';
 import { Layer, rawOf } from './layers.js';
 import type { RawSGD } from './wasm/module.js';
 import * as v from './validate.js';
@@ -17,12 +17,8 @@ export interface SGDOptions {
   nesterov?: boolean;
 }
 
-const raws = new WeakMap<SGD, { ctx: Ctx; raw: RawSGD | null }>();
-
 function live(o: SGD): { ctx: Ctx; raw: RawSGD } {
-  const s = raws.get(o)!;
-  if (!s.raw) throw new Error('this SGD optimizer was used after dispose()');
-  return { ctx: s.ctx, raw: s.raw };
+  return liveHandle<RawSGD>(o);
 }
 
 /**
@@ -30,7 +26,7 @@ function live(o: SGD): { ctx: Ctx; raw: RawSGD } {
  * the first gradient). Parameters never reached by a backward are skipped, as torch skips
  * parameters whose grad is None.
  */
-export class SGD {
+export class SGD extends Handle<RawSGD> {
   protected constructor(context: LabContext, model: Layer, opts: SGDOptions) {
     const ctx = asCtx(context);
     if (!(model instanceof Layer)) throw new TypeError(`model must be a layer or a Sequential, got ${v.describe(model)}`);
@@ -48,9 +44,7 @@ export class SGD {
     }
     const raw = ctx.mod.makeSGD(modelRaw, lr, momentum, dampening, weightDecay, nesterov);
     if (!raw) ctx.check(2);
-    raws.set(this, { ctx, raw });
-    ctx.registry.register(this, raw!, this);
-    ctx.live++;
+    super(context, raw!, 'SGD optimizer');
   }
 
   /** Learning rate (settable, e.g. for a schedule). */
@@ -70,24 +64,5 @@ export class SGD {
   /** Sets the gradients of all optimised parameters to zero. */
   zeroGrad(): void {
     live(this).raw.zeroGrad();
-  }
-
-  /** Frees the optimizer (not the model). Idempotent. */
-  dispose(): void {
-    const s = raws.get(this);
-    if (!s || !s.raw) return;
-    s.ctx.registry.unregister(this);
-    s.raw.delete();
-    s.raw = null;
-    s.ctx.live--;
-  }
-
-  [Symbol.dispose](): void {
-    this.dispose();
-  }
-
-  /** True once dispose() has run. */
-  get disposed(): boolean {
-    return !raws.get(this)?.raw;
   }
 }

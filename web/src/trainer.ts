@@ -1,6 +1,6 @@
 // Training inside the engine: one run(k) call does k SGD steps and returns their metrics.
 import type { Ctx, LabContext } from './context.js';
-import { asCtx } from './context.js';
+import { asCtx, Handle, liveHandle } from './context.js';
 import { Dataset, rawDataset } from './datasets.js';
 import { Layer, type StateDict } from './layers.js';
 import type { RawModule, RawTrainer } from './wasm/module.js';
@@ -104,8 +104,6 @@ function pick<T extends string>(name: string, value: unknown, choices: readonly 
   return i;
 }
 
-const state = new WeakMap<Trainer, { ctx: Ctx; raw: RawTrainer | null }>();
-
 /** The trained model's layers, seen as one Sequential-like layer (state dict, forward, eval). */
 class TrainerModel extends Layer {
   constructor(context: LabContext, make: () => RawModule) {
@@ -117,7 +115,7 @@ class TrainerModel extends Layer {
  * Trains an MLP on a dataset with SGD and cross-entropy, entirely inside the engine.
  * Deterministic: the same options give the same numbers on every run and build.
  */
-export class Trainer {
+export class Trainer extends Handle<RawTrainer> {
   /** Linear layers (hidden layers + output layer). */
   readonly linearLayers: number;
   /** Hidden layers (each: Linear, activation, optional BN). */
@@ -159,9 +157,7 @@ export class Trainer {
     const [ps, po] = ctx.stage(sizes, numbers);
     const raw = ctx.mod.makeTrainer(ps!, sizes.length, po!, train, test);
     if (!raw) ctx.check(2);
-    state.set(this, { ctx, raw });
-    ctx.registry.register(this, raw!, this);
-    ctx.live++;
+    super(context, raw!, 'Trainer');
     this.linearLayers = raw!.linearLayers();
     this.hiddenLayers = raw!.hiddenLayers();
   }
@@ -267,29 +263,8 @@ export class Trainer {
     return new TrainerModel(ctx, () => raw.model());
   }
 
-  /** Frees the trainer (its datasets stay usable). Idempotent. */
-  dispose(): void {
-    const s = state.get(this);
-    if (!s || !s.raw) return;
-    s.ctx.registry.unregister(this);
-    s.raw.delete();
-    s.raw = null;
-    s.ctx.live--;
-  }
-
-  [Symbol.dispose](): void {
-    this.dispose();
-  }
-
-  /** True once dispose() has run. */
-  get disposed(): boolean {
-    return !state.get(this)?.raw;
-  }
-
   #live(): { ctx: Ctx; raw: RawTrainer } {
-    const s = state.get(this)!;
-    if (!s.raw) throw new Error('this Trainer was used after dispose()');
-    return { ctx: s.ctx, raw: s.raw };
+    return liveHandle<RawTrainer>(this);
   }
 }
 
