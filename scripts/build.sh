@@ -14,6 +14,8 @@ if [ ! -f build/wasm/CMakeCache.txt ]; then
 fi
 cmake --build build/wasm --target bnlab-simd bnlab-scalar -j "$jobs"
 npx tsc -p tsconfig.json
+# The published .d.ts files name the module's internal types: ship their declaration too.
+cp web/src/wasm/module.d.ts dist/wasm/module.d.ts
 # Datasets next to the compiled module (loadDigits/loadFashionMnist find them by relative URL).
 # The Fashion-MNIST subset is extracted from Debian's package; without it only the paper replica
 # on Fashion-MNIST is unavailable, so a failure here is a warning, not an error.

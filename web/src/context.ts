@@ -115,15 +115,24 @@ export abstract class Handle<R extends { delete(): void }> {
     s.ctx.live--;
   }
 
-  /** Same as dispose(), for `using` declarations. */
-  [Symbol.dispose](): void {
-    this.dispose();
-  }
-
   /** True once dispose() has run. */
   get disposed(): boolean {
     return !handles.get(this)?.raw;
   }
+}
+
+// `using` support where the runtime has Symbol.dispose (Node 20, recent browsers): defined at run
+// time rather than in the class body, so that the published types do not require consumers to
+// compile with lib "esnext.disposable", and an older runtime never gets a method named "undefined".
+const disposeSymbol = (Symbol as { dispose?: symbol }).dispose;
+if (typeof disposeSymbol === 'symbol') {
+  Object.defineProperty(Handle.prototype, disposeSymbol, {
+    value(this: Handle<{ delete(): void }>) {
+      this.dispose();
+    },
+    writable: true,
+    configurable: true,
+  });
 }
 
 /**
