@@ -40,7 +40,9 @@ void linear_backward_params_ref(float* dweight, float* dbias, const float* dout,
 // ---- BatchNorm (layout (N,C,S): element (n,c,s) at (n*C + c)*S + s) ----------------------------
 // mean, var are (C). Biased variance over the M = N*S values of each channel, computed with the
 // corrected two-pass algorithm (mean, then Σd and Σd² of d = x - mean) so that a channel at
-// 10000 ± 1 is as accurate as one at 0 ± 1. Requires N*S >= 1.
+// 10000 ± 1 is as accurate as one at 0 ± 1. Pass 1 may be shifted by any value of the channel (the
+// SIMD variant sums x - x_first, so a constant channel gets var exactly 0). NaN propagates.
+// Requires N*S >= 1.
 void bn_stats_ref(float* mean, float* var, const float* inp, int N, int C, int S);
 // out, xhat, inp are (N,C,S); mean, invstd, gamma, beta are (C). xhat may be nullptr (not stored);
 // gamma/beta nullptr mean 1/0.   xhat = (x - mean) * invstd ; out = xhat * gamma + beta
@@ -48,20 +50,22 @@ void bn_forward_ref(float* out, float* xhat, const float* inp, const float* mean
                     const float* gamma, const float* beta, int N, int C, int S);
 // Backward through batch statistics (training mode, or eval without running stats).
 // dinp, dout, xhat are (N,C,S); invstd, gamma, dgamma, dbeta are (C); gamma nullptr means 1.
-// With g = gamma*dout summed per channel over M = N*S values:
-//   dinp = gamma * invstd * (dout - Σdout/M - xhat * Σ(dout*xhat)/M)
+// With sums per channel over its M = N*S values:
+//   dinp = (gamma * invstd) * (dout - Σdout/M - xhat * Σ(dout*xhat)/M)
 //   dgamma += Σ dout*xhat ; dbeta += Σ dout          (each may be nullptr)
 void bn_backward_ref(float* dinp, float* dgamma, float* dbeta, const float* dout, const float* xhat,
                      const float* invstd, const float* gamma, int N, int C, int S);
 // Backward when the statistics are constants (eval mode with running statistics):
-//   dinp = dout * gamma * invstd ; dgamma += Σ dout*xhat ; dbeta += Σ dout
+//   dinp = dout * (gamma * invstd) ; dgamma += Σ dout*xhat ; dbeta += Σ dout
 void bn_backward_eval_ref(float* dinp, float* dgamma, float* dbeta, const float* dout,
                           const float* xhat, const float* invstd, const float* gamma,
                           int N, int C, int S);
 
 // ---- Activations (elementwise over n values; backward uses the forward OUTPUT) ---------------
 void relu_forward_ref(float* out, const float* inp, size_t n);
-void relu_backward_ref(float* dinp, const float* dout, const float* out, size_t n);  // dout * (out > 0)
+// relu: out = x <= 0 ? 0 : x (NaN stays NaN); backward selects like torch: out <= 0 ? 0 : dout
+// (a product would turn an inf or NaN gradient on a dead unit into NaN).
+void relu_backward_ref(float* dinp, const float* dout, const float* out, size_t n);
 void sigmoid_forward_ref(float* out, const float* inp, size_t n);
 void sigmoid_backward_ref(float* dinp, const float* dout, const float* out, size_t n);  // dout*out*(1-out)
 void tanh_forward_ref(float* out, const float* inp, size_t n);
