@@ -1,5 +1,7 @@
-// The lesson page as a person uses it: served by scripts/serve.mjs (strict CSP, no unsafe-eval,
-// no inline script or style), opened in Debian's headless Chromium, read as text, typed into.
+// The static server and the lesson page's frame: served by scripts/serve.mjs (strict CSP, no
+// unsafe-eval, no inline script or style), opened in Debian's headless Chromium: structure,
+// typing into the refresher, the embedding example's style isolation, 360 px phones.
+// (tests/e2e/lesson.test.ts reads the lesson itself: numbers, quiz, URL state, axe.)
 // Also covers the plain `<script type="module">` from a static folder way of loading the package.
 // Any console error or warning, page error, CSP violation or failed request fails the test.
 // Screenshots go to tests/e2e/screenshots/ (gitignored) for people to look at.
@@ -41,6 +43,7 @@ interface Problems {
 async function openPage(
   options: { width: number; height: number; colorScheme?: 'light' | 'dark' },
   path = '',
+  lesson = true,
 ): Promise<{ context: BrowserContext; page: Page; problems: Problems }> {
   const context = await browser.newContext({
     viewport: { width: options.width, height: options.height },
@@ -63,6 +66,7 @@ async function openPage(
     });
   });
   await page.goto(server.url + path);
+  if (!lesson) return { context, page, problems };
   // Wait for the engine, but stop at the first problem: a missing script leaves the page loading forever.
   const deadline = Date.now() + 60_000;
   let state: string | null = 'loading';
@@ -91,7 +95,8 @@ function rawGet(url: string, rawPath: string, method = 'GET'): Promise<{ status:
   });
 }
 
-const text = async (page: Page, selector: string) => (await page.locator(selector).textContent())?.trim();
+const text = async (page: Page, selector: string) => (await page.locator(selector).first().textContent())?.trim();
+const texts = (page: Page, selector: string) => page.locator(selector).evaluateAll((els) => els.map((e) => (e.textContent ?? '').trim()));
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
@@ -178,100 +183,104 @@ describe('the lesson page', () => {
     expect(wasm.headers.get('content-type')).toBe('application/wasm');
   });
 
-  it('shows the refresher computed by the engine, and standardizes what a person types', async () => {
+  it('is one lesson in the source’s order, with landmarks, headings and the engine named', async () => {
     opened = await openPage({ width: 1280, height: 800 });
     const { page } = opened;
-
-    // Landmarks and language, for screen readers.
     expect(await page.locator('html').getAttribute('lang')).toBe('en');
     await expect(page.getByRole('banner').count()).resolves.toBe(1);
     await expect(page.getByRole('main').count()).resolves.toBe(1);
     await expect(page.getByRole('contentinfo').count()).resolves.toBe(1);
-
-    // The refresher: [2,4,4,4,5,5,7,9] → μ 5, σ 2, z, then z has mean 0 and std 1.
-    expect(await text(page, '#demo-mean')).toBe('5');
-    expect(await text(page, '#demo-std')).toBe('2');
-    expect(await text(page, '#demo-z')).toBe('−1.5, −0.5, −0.5, −0.5, 0, 0, 1, 2');
-    expect(await text(page, '#demo-z-mean')).toBe('0');
-    expect(await text(page, '#demo-z-std')).toBe('1');
-    // Each value above its z-score, read out as "x = 2 z = −1.5" (the labels are for screen readers).
-    const pairs = await page.locator('#demo-pairs li').evaluateAll((items) => items.map((li) => li.textContent));
-    expect(pairs).toEqual([
-      'x = 2z = −1.5', 'x = 4z = −0.5', 'x = 4z = −0.5', 'x = 4z = −0.5',
-      'x = 5z = 0', 'x = 5z = 0', 'x = 7z = 1', 'x = 9z = 2',
+    await expect(page.getByRole('navigation', { name: 'Sections' }).count()).resolves.toBe(1);
+    const headings = await page.locator('main > section > h2').evaluateAll((hs) => hs.map((h) => h.textContent));
+    expect(headings.map((h) => h?.replace(/^\d+\.\s*/, '').split(/[:,]/)[0])).toEqual([
+      'Refresher', 'The problem', 'The algorithm', 'Worked example', 'Why γ and β are learned', 'What it buys in practice',
+      'Where the layer goes', 'Training mode and evaluation mode', 'BatchNorm1d and BatchNorm2d', 'The same model in PyTorch and here',
+      'A second look at why it works', 'Check yourself',
     ]);
+    // Every element of the lesson is defined and rendered.
+    for (const tag of ['bn-standardize', 'bn-algorithm', 'bn-worked-example', 'bn-gamma-beta', 'bn-training-lab', 'bn-train-eval', 'bn-1d-vs-2d', 'bn-code', 'bn-quiz']) {
+      expect(await page.evaluate((t) => customElements.get(t) !== undefined, tag), tag).toBe(true);
+    }
+    await page.locator('bn-quiz .question').first().waitFor();
+    await expect.poll(() => text(page, '#std [data-stat="mean"]')).toBe('5');
+    expect(await text(page, '#second-look')).toContain('Santurkar');
     const engine = await text(page, '#engine');
     expect(engine).toContain(`batchnorm-lab ${pkg.version}`);
-    expect(engine).toMatch(/WebAssembly SIMD build|scalar WebAssembly build/);
     const simd = await page.locator('#engine').getAttribute('data-simd');
     expect(engine).toContain(simd === 'true' ? 'WebAssembly SIMD build' : 'scalar WebAssembly build');
-
-    // The default example in the box.
-    expect(await text(page, '#try-mean')).toBe('2.5');
     await page.screenshot({ path: `${SHOTS}page-1280x800.png` });
+  }, TIMEOUT);
 
-    // A person's own values, typed (the result follows the typing).
+  it('standardizes what a person types, and says what is wrong with bad input', async () => {
+    opened = await openPage({ width: 1280, height: 800 });
+    const { page } = opened;
+    await page.locator('#std [data-stat="mean"]').waitFor();
     const input = page.getByLabel('Values, separated by commas');
     await input.fill('');
     await input.pressSequentially('10, 20, 30');
-    await expect.poll(() => text(page, '#try-mean')).toBe('20');
-    expect(await text(page, '#try-std')).toBe('8.16497'); // √(200/3)
-    expect(await text(page, '#try-z')).toBe('−1.2247, 0, 1.2247');
-    expect(await text(page, '#try-z-mean')).toBe('0');
-    expect(await text(page, '#try-z-std')).toBe('1');
-    expect(await page.locator('#try-error').isVisible()).toBe(false);
-
-    // Garbage: a sentence for the person plus the engine's own message.
+    await expect.poll(() => text(page, '#std [data-stat="mean"]')).toBe('20');
+    expect(await text(page, '#std [data-stat="std"]')).toBe('8.165'); // √(200/3)
+    expect(await page.locator('#std .z-line').getAttribute('data-z')).toBe('−1.2247, 0, 1.2247');
+    expect(await text(page, '#std [data-stat="z-std"]')).toBe('1');
     await input.fill('1, two, 3');
-    await expect.poll(() => page.locator('#try-error').isVisible()).toBe(true);
-    expect(await text(page, '#try-error strong')).toBe('“two” (entry 2) is not a number.');
-    expect(await text(page, '#try-error .detail')).toMatch(/^The engine says: RangeError: values\[1\] must be a finite number/);
+    await expect.poll(() => page.locator('#std .error').isVisible()).toBe(true);
+    expect(await text(page, '#std .error')).toBe('“two” is not a number between −10000 and 10000.');
     expect(await input.getAttribute('aria-invalid')).toBe('true');
-    expect(await page.locator('#try-result').isVisible()).toBe(false);
+    // The last good values stay on show.
+    expect(await text(page, '#std [data-stat="mean"]')).toBe('20');
+    await input.fill('5, 5, 5');
+    await expect.poll(() => text(page, '#std [data-stat="std"]')).toBe('0');
+    expect(await page.locator('#std .z-line').getAttribute('data-z')).toBe('0, 0, 0');
+    expect(await page.locator('#std .error').isVisible()).toBe(false);
+  }, TIMEOUT);
 
-    await input.fill('');
-    await expect.poll(() => text(page, '#try-error strong')).toBe('Type at least one number, for example 1, 2, 3.');
-    expect(await text(page, '#try-error .detail')).toMatch(/RangeError: values must contain at least one number/);
-
-    await input.fill('1e39, 1');
-    await expect.poll(() => text(page, '#try-error strong')).toBe('“1e39” (entry 1) is too large: use finite numbers.');
-
-    // Equal values: σ = 0, said in words.
-    await input.fill('5; 5 5');
-    await expect.poll(() => text(page, '#try-std')).toBe('0');
-    expect(await text(page, '#try-z')).toBe('0, 0, 0');
-    expect(await page.locator('#try-note').isVisible()).toBe(true);
-
-    // The button does the same as typing (Enter submits the form without reloading the page).
-    await input.fill('-3, 3');
-    await page.getByRole('button', { name: 'Standardize' }).click();
-    await expect.poll(() => text(page, '#try-z')).toBe('−1, 1');
-    await input.press('Enter');
-    expect(await page.locator('main').getAttribute('data-state')).toBe('ready');
-    expect(await text(page, '#try-z')).toBe('−1, 1');
+  it('embeds in a foreign page with hostile CSS, with no style leaking in or out', async () => {
+    opened = await openPage({ width: 1280, height: 800 }, 'web/embed-example.html', false);
+    const { page } = opened;
+    await page.locator('bn-quiz .question').first().waitFor();
+    expect(await text(page, 'bn-standardize [data-stat="mean"]')).toBe('4');
+    expect(await texts(page, 'bn-worked-example td[data-y]')).toEqual(['−2.4', '−1.45', '0.45', '1.4']);
+    // In: the host's `* { font-family … !important }`, `div { border … }` and `svg circle { fill }` do not reach inside.
+    const inside = await page.locator('bn-standardize [data-stat="mean"]').evaluate((e) => {
+      const cs = getComputedStyle(e);
+      const box = getComputedStyle(e.parentElement!);
+      const dot = getComputedStyle(e.getRootNode() instanceof ShadowRoot ? (e.getRootNode() as ShadowRoot).querySelector('circle')! : e);
+      return { font: cs.fontFamily, spacing: cs.letterSpacing, border: box.borderTopStyle, fill: dot.fill };
+    });
+    expect(inside.font).not.toMatch(/Comic/);
+    expect(inside.spacing).toBe('normal');
+    expect(inside.border).toBe('solid');
+    expect(inside.fill).not.toBe('rgb(0, 255, 0)');
+    // Out: the elements' `.stats { display: grid }` and `.error` rules do not touch the host's own.
+    const host = await page.evaluate(() => ({
+      stats: getComputedStyle(document.getElementById('host-stats')!).display,
+      error: getComputedStyle(document.getElementById('host-error')!).color,
+      hostFont: getComputedStyle(document.body).fontFamily,
+    }));
+    expect(host.stats).toBe('block');
+    expect(host.error).toBe('rgb(0, 77, 64)');
+    expect(host.hostFont).toMatch(/Comic/);
+    await page.screenshot({ path: `${SHOTS}embed-1280x800.png`, fullPage: true });
   }, TIMEOUT);
 
   it('fits a 360 px phone screen, in light and dark', async () => {
     for (const colorScheme of ['light', 'dark'] as const) {
-      opened = await openPage({ width: 360, height: 740, colorScheme });
-      const { page } = opened;
-      expect(await text(page, '#demo-z')).toBe('−1.5, −0.5, −0.5, −0.5, 0, 0, 1, 2');
-      // No sideways scrolling of the page itself (the table scrolls inside its own region).
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-      expect(overflow).toBeLessThanOrEqual(0);
-      const suffix = colorScheme === 'dark' ? '-dark' : '';
-      await page.screenshot({ path: `${SHOTS}page-360x740${suffix}.png` });
-      await page.screenshot({ path: `${SHOTS}page-360-full${suffix}.png`, fullPage: true });
-      if (colorScheme === 'light') {
-        await page.getByLabel('Values, separated by commas').fill('3, x, 1');
-        await page.locator('#try-error').waitFor();
-        await page.locator('#try-error').scrollIntoViewIfNeeded();
-        await page.screenshot({ path: `${SHOTS}page-360x740-error.png` });
+      for (const path of ['', 'web/embed-example.html']) {
+        opened = await openPage({ width: 360, height: 740, colorScheme }, path, path === '');
+        const { page } = opened;
+        await page.locator('bn-quiz .question').first().waitFor();
+        // No sideways scrolling of the page itself (wide code and formulas scroll inside their own boxes).
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        expect(overflow, `${path || 'lesson'} ${colorScheme}`).toBeLessThanOrEqual(0);
+        const suffix = colorScheme === 'dark' ? '-dark' : '';
+        const name = path ? 'embed' : 'page';
+        await page.screenshot({ path: `${SHOTS}${name}-360x740${suffix}.png` });
+        if (path) await page.screenshot({ path: `${SHOTS}embed-360-full${suffix}.png`, fullPage: true });
+        const problems = opened.problems.list;
+        await opened.context.close();
+        opened = undefined;
+        expect(problems, `${colorScheme}: console errors, warnings, CSP violations or failed requests`).toEqual([]);
       }
-      const problems = opened.problems.list;
-      await opened.context.close();
-      opened = undefined;
-      expect(problems, `${colorScheme}: console errors, warnings, CSP violations or failed requests`).toEqual([]);
     }
   }, TIMEOUT);
 });

@@ -1,0 +1,166 @@
+// <bn-quiz>: three questions with radio choices and a Check button each. The wrong choices are
+// mistakes learners really make (sample variance, forgetting the mean, running statistics in
+// training); every number in a choice and in its explanation is computed by the engine when the
+// element renders. After Check, focus moves to the feedback, which says right or wrong and why.
+// Emits `bn-answer` with { question, choice, correct }.
+import { BnElement, batchStats, el, fmt, fmtList } from './core.js';
+import type { Lab } from '../index.js';
+
+interface Choice {
+  text: string;
+  correct: boolean;
+  /** Why this choice is right or wrong, in one or two sentences. */
+  why: string;
+}
+
+interface Question {
+  prompt: string;
+  choices: Choice[];
+  /** The computation behind the answer, one line each. */
+  working: string[];
+}
+
+function questions(lab: Lab): Question[] {
+  const x1 = [1, 3, 5, 7];
+  const pop = lab.standardize(x1);
+  const samp = lab.standardize(x1, { unbiased: true });
+  const noMean = x1.map((x) => x / pop.std);
+  const noDiv = x1.map((x) => x - pop.mean);
+
+  const x2 = [2, 4, 8, 10];
+  const n2 = batchStats(lab, x2);
+  const sigma2 = Math.sqrt(n2.variance + 1e-5);
+  const undo = batchStats(lab, x2, sigma2, n2.mean);
+  const onX = x2.map((x) => sigma2 * x + n2.mean);
+
+  const bn = new lab.BatchNorm1d(1);
+  let trainMessage = '';
+  let evalOut = NaN;
+  try {
+    try {
+      bn.forward(Float32Array.of(3), [1, 1]);
+    } catch (e) {
+      trainMessage = `${(e as Error).name}: ${(e as Error).message}`;
+    }
+    bn.eval();
+    evalOut = bn.forward(Float32Array.of(3), [1, 1])[0]!;
+  } finally {
+    bn.dispose();
+  }
+
+  return [
+    {
+      prompt: 'A batch holds four values of one feature: [1, 3, 5, 7]. What does batch normalisation output before γ and β are applied?',
+      choices: [
+        { text: `[${fmtList(samp.z)}]`, correct: false,
+          why: `This divides by the sample standard deviation (√(20/3) ≈ ${fmt(samp.std, 3)}, dividing the squares by m − 1 = 3). BatchNorm divides by m, the population variance.` },
+        { text: `[${fmtList(pop.z)}]`, correct: true,
+          why: `Right: the mean is ${fmt(pop.mean)}, the variance (dividing by m = 4) is ${fmt(pop.variance)}, so each value becomes (x − ${fmt(pop.mean)}) / √${fmt(pop.variance)}.` },
+        { text: `[${fmtList(noMean)}]`, correct: false,
+          why: `This divides by σ but forgets to subtract the mean first, so the result is still centred at ${fmt(pop.mean / pop.std)} instead of 0.` },
+        { text: `[${fmtList(noDiv)}]`, correct: false,
+          why: 'This subtracts the mean but never divides by the standard deviation: centred, but still on the original scale.' },
+      ],
+      working: [
+        `μ_B = (1 + 3 + 5 + 7) / 4 = ${fmt(pop.mean)}`,
+        `σ²_B = (9 + 1 + 1 + 9) / 4 = ${fmt(pop.variance)}   (the sample variance would be 20/3 ≈ ${fmt(samp.variance)})`,
+        `x̂ = (x − ${fmt(pop.mean)}) / √${fmt(pop.variance)} = [${fmtList(pop.z)}]`,
+      ],
+    },
+    {
+      prompt: `After training, a BatchNorm layer has γ = ${fmt(sigma2, 3)} and β = ${fmt(n2.mean)} for a feature whose batch is [2, 4, 8, 10] (its batch standard deviation and mean). What does the layer output for this batch?`,
+      choices: [
+        { text: `[${fmtList(n2.xhat)}]: normalisation cannot be undone, γ and β only fine-tune it`, correct: false,
+          why: 'γ and β are free parameters: with γ = σ and β = μ the scale-and-shift step is exactly the inverse of the normalising step.' },
+        { text: `[${fmtList(onX, 2)}]: γ·x + β`, correct: false,
+          why: 'γ and β act on the normalised value x̂, not on the raw input x.' },
+        { text: `[${fmtList(undo.y, 2)}]: the input comes back unchanged`, correct: true,
+          why: 'Right: γ·x̂ + β = σ·(x − μ)/σ + μ = x. Because the network can learn this, adding BatchNorm never takes away what a layer could represent.' },
+      ],
+      working: [
+        `x̂ = [${fmtList(n2.xhat)}]   (μ_B = ${fmt(n2.mean)}, σ²_B = ${fmt(n2.variance)})`,
+        `y = ${fmt(sigma2, 3)} · x̂ + ${fmt(n2.mean)} = [${fmtList(undo.y, 2)}]`,
+      ],
+    },
+    {
+      prompt: 'A model with BatchNorm1d is in training mode (model.train()) and receives a batch of a single example. What happens in the BatchNorm layer?',
+      choices: [
+        { text: 'It normalises with its running mean and variance instead', correct: false,
+          why: 'Running statistics are only used in eval mode. In training mode the layer always uses the statistics of the batch in front of it.' },
+        { text: 'It outputs 0 for every feature, since x − μ_B = 0', correct: false,
+          why: 'That is what the formula would give, but it would be meaningless (and its gradient useless), so the layer refuses instead.' },
+        { text: 'It stops with an error: one value per feature has no spread to normalise by', correct: true,
+          why: 'Right. A batch of one has no variance to measure; the engine, like PyTorch, raises an error. In eval mode the same input works, because the running statistics are used.' },
+      ],
+      working: [
+        `train mode, x = [3]: ${trainMessage}`,
+        `eval mode, x = [3]: y = (3 − running mean 0) / √(running var 1 + ε) = ${fmt(evalOut, 4)}`,
+      ],
+    },
+  ];
+}
+
+export class BnQuiz extends BnElement {
+  protected render(): void {
+    const qs = questions(this.lab!);
+    const list = el('ol', 'quiz');
+    qs.forEach((q, qi) => list.append(this.question(q, qi, qs.length)));
+    this.content.replaceChildren(list);
+  }
+
+  private question(q: Question, qi: number, total: number): HTMLLIElement {
+    const li = el('li', 'question');
+    li.dataset.question = String(qi + 1);
+    const form = el('form');
+    form.noValidate = true;
+    const fs = el('fieldset');
+    const legend = el('legend');
+    legend.append(el('span', 'qnum', `Question ${qi + 1} of ${total}. `), q.prompt);
+    fs.append(legend);
+    q.choices.forEach((c, ci) => {
+      const id = `q${qi}c${ci}`;
+      const label = el('label', 'choice');
+      label.htmlFor = id;
+      const input = el('input');
+      input.type = 'radio';
+      input.name = `q${qi}`;
+      input.id = id;
+      input.value = String(ci);
+      label.append(input, el('span', 'mono-ish', c.text));
+      fs.append(label);
+    });
+    const button = el('button', undefined, 'Check');
+    button.type = 'submit';
+    const feedback = el('div', 'feedback');
+    feedback.tabIndex = -1;
+    feedback.setAttribute('aria-live', 'polite');
+    feedback.hidden = true;
+    form.append(fs, button, feedback);
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const picked = form.querySelector<HTMLInputElement>('input:checked');
+      feedback.hidden = false;
+      feedback.className = 'feedback';
+      if (!picked) {
+        feedback.replaceChildren(el('p', undefined, 'Pick one of the answers first.'));
+        fs.querySelector<HTMLInputElement>('input')!.focus();
+        return;
+      }
+      const choice = q.choices[Number(picked.value)]!;
+      feedback.classList.add(choice.correct ? 'right' : 'wrong');
+      feedback.dataset.result = choice.correct ? 'right' : 'wrong';
+      const verdict = el('p', 'verdict', choice.correct ? '✓ Correct.' : '✗ Not quite.');
+      const why = el('p', undefined, choice.why);
+      const work = el('pre', 'working');
+      work.textContent = q.working.join('\n');
+      const workTitle = el('p', 'small', 'The computation, done by the engine:');
+      feedback.replaceChildren(verdict, why, workTitle, work);
+      feedback.focus();
+      this.emit('answer', { question: qi + 1, choice: Number(picked.value), correct: choice.correct });
+    });
+    li.append(form);
+    return li;
+  }
+}
+
+if (!customElements.get('bn-quiz')) customElements.define('bn-quiz', BnQuiz);

@@ -1,0 +1,544 @@
+// <bn-training-lab>: a playground-like lab that always trains two networks side by side, one
+// without BatchNorm and one with it, from identical initial weights on identical batches. The
+// training runs in a module worker (lab-worker.js); sweeps run on a pool of the package's
+// workers (sweep()). Every control is an attribute (clamped through lab-state.ts's table) and
+// every change is announced with a bn-change event carrying the whole state.
+//
+//   <bn-training-lab dataset="spiral" lr="0.1" layers="3" neurons="16"></bn-training-lab>
+import { el, fmt, pageLab } from './core.js';
+import { sweep } from '../workers.js';
+import { runJob, type TrainingJob, type TrainingResult } from '../experiments.js';
+import { BoundaryMap, LineChart, OKABE_ITO, download, type Band, type Mark, type Series } from './chart.js';
+import { CHOICE_TEXT, DEFAULTS, FIELDS, PAPER, isToy, parseConfig, parseField, sweepJob, type LabConfig } from './lab-state.js';
+import { LabEngine, type LabReply, type LabRequest, type RunChunk } from './lab-engine.js';
+
+const STYLESHEET = new URL('./training-lab.css', import.meta.url).href;
+const RUN_NAMES = ['Without BN', 'With BN'] as const;
+const RUN_COLORS = [OKABE_ITO.vermillion, OKABE_ITO.blue] as const;
+const LR_SWEEP = [0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
+const SCALE_SWEEP = [0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30];
+const SWEEP_STEPS = 500;
+
+/** A growable Float32Array column. */
+class Column {
+  data = new Float32Array(1024);
+  n = 0;
+  push(values: ArrayLike<number>, stride = 1, offset = 0): void {
+    const k = Math.floor((values.length - offset + stride - 1) / stride);
+    if (this.n + k > this.data.length) {
+      const next = new Float32Array(Math.max(this.data.length * 2, this.n + k));
+      next.set(this.data.subarray(0, this.n));
+      this.data = next;
+    }
+    for (let i = 0; i < k; i++) this.data[this.n + i] = values[offset + i * stride]!;
+    this.n += k;
+  }
+}
+
+/** One run's history, columnar. */
+class RunHistory {
+  step = new Column();
+  loss = new Column();
+  p15 = new Column();
+  p50 = new Column();
+  p85 = new Column();
+  evalStep = new Column();
+  evalAcc = new Column();
+  evalLoss = new Column();
+  divergedAt: number | null = null;
+
+  add(c: RunChunk): void {
+    const steps = c.loss.length;
+    this.step.push(Float32Array.from({ length: steps }, (_, i) => c.firstStep + i));
+    this.loss.push(c.loss);
+    if (c.percentiles.length === 3 * steps) {
+      this.p15.push(c.percentiles, 3, 0);
+      this.p50.push(c.percentiles, 3, 1);
+      this.p85.push(c.percentiles, 3, 2);
+    }
+    this.evalStep.push(c.evalSteps);
+    this.evalAcc.push(c.evalAccuracy);
+    this.evalLoss.push(c.evalLoss);
+    this.divergedAt ??= c.divergedAt;
+  }
+}
+
+interface RunPanel {
+  stats: HTMLElement;
+  status: HTMLElement;
+  map: BoundaryMap;
+  note: HTMLElement;
+}
+
+export class BnTrainingLab extends HTMLElement {
+  static get observedAttributes(): string[] {
+    return FIELDS.map((f) => f.attr);
+  }
+
+  private readonly root: ShadowRoot;
+  private config: LabConfig = { ...DEFAULTS };
+  private worker: { postMessage(m: LabRequest): void; terminate(): void } | null = null;
+  /** Where training runs: a module worker, or this thread when no worker could start. */
+  private mode: 'worker' | 'page' = 'worker';
+  private generation = 0;
+  private playing = false;
+  private history: [RunHistory, RunHistory] = [new RunHistory(), new RunHistory()];
+  private readonly inputs = new Map<keyof LabConfig, HTMLInputElement | HTMLSelectElement>();
+  private readonly panels: RunPanel[] = [];
+  private readonly stepOut = el('output', 'step-count', 'step 0');
+  private readonly playButton = el('button', 'primary', 'Play');
+  private readonly message = el('p', 'message');
+  private readonly lossChart = new LineChart({ title: 'Training loss', xLabel: 'step', yLabel: 'cross-entropy', logY: true });
+  private readonly accChart = new LineChart({ title: 'Test accuracy', xLabel: 'step', yLabel: 'accuracy', yMin: 0, yMax: 1 });
+  private readonly pctCharts = RUN_NAMES.map((name) => new LineChart({ title: `${name}: last hidden layer, unit 0 input (15/50/85th percentiles)`, xLabel: 'step', yLabel: 'pre-activation', height: 180 }));
+  private readonly lrChart = new LineChart({ title: `Learning-rate sweep: test accuracy after ${SWEEP_STEPS} steps`, xLabel: 'learning rate', yLabel: 'accuracy', logX: true, yMin: 0, yMax: 1 });
+  private readonly initChart = new LineChart({ title: `Initial-weight-scale sweep: test accuracy after ${SWEEP_STEPS} steps`, xLabel: 'weight scale', yLabel: 'accuracy', logX: true, yMin: 0, yMax: 1 });
+  private readonly sweepProgress = el('progress');
+  private readonly sweepText = el('p', 'sweep-status');
+  private readonly sweepTable = el('table', 'sweep-table');
+  private readonly sweepButtons: HTMLButtonElement[] = [];
+  private sweeping = false;
+  private uiFrame = 0;
+  private shownStep = 0;
+  private reflecting = false;
+  private built = false;
+
+  constructor() {
+    super();
+    this.root = this.attachShadow({ mode: 'open' });
+    const link = el('link');
+    link.rel = 'stylesheet';
+    link.href = STYLESHEET;
+    this.root.append(link);
+  }
+
+  connectedCallback(): void {
+    if (!this.built) this.build();
+    this.config = parseConfig((a) => this.getAttribute(a));
+    this.syncForm();
+    this.startWorker();
+  }
+
+  disconnectedCallback(): void {
+    this.worker?.terminate();
+    this.worker = null;
+  }
+
+  attributeChangedCallback(name: string, old: string | null, value: string | null): void {
+    if (this.reflecting || old === value || !this.built) return;
+    const field = FIELDS.find((f) => f.attr === name);
+    if (!field) return;
+    const parsed = parseField(field, value);
+    if (parsed === this.config[field.key]) return;
+    this.config = { ...this.config, [field.key]: parsed };
+    this.syncForm();
+    this.configure();
+  }
+
+  /** The current control state (a copy). */
+  get state(): LabConfig {
+    return { ...this.config };
+  }
+
+  private build(): void {
+    this.built = true;
+    window.matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => this.redrawAll());
+    const wrap = el('div', 'lab');
+    // Controls, built from the state table.
+    const form = el('form', 'controls');
+    form.setAttribute('aria-label', 'Training lab controls');
+    form.addEventListener('submit', (e) => e.preventDefault());
+    for (const f of FIELDS) {
+      const id = `lab-${f.attr}`;
+      const label = el('label', 'field');
+      label.htmlFor = id;
+      label.append(el('span', 'field-name', f.label));
+      let input: HTMLInputElement | HTMLSelectElement;
+      if (f.kind === 'choice' || f.options) {
+        input = el('select');
+        for (const c of f.kind === 'choice' ? f.choices : f.options!.map(String)) {
+          const o = el('option', undefined, CHOICE_TEXT[c] ?? c);
+          o.value = c;
+          input.append(o);
+        }
+      } else {
+        input = el('input');
+        input.type = 'number';
+        input.min = String(f.min);
+        input.max = String(f.max);
+        input.step = String(f.step || 'any');
+      }
+      input.id = id;
+      input.name = f.attr;
+      input.addEventListener('change', () => this.onControl(f.key, input.value));
+      label.append(input);
+      form.append(label);
+      this.inputs.set(f.key, input);
+    }
+    // Transport.
+    const transport = el('div', 'transport');
+    this.playButton.type = 'button';
+    this.playButton.addEventListener('click', () => this.send({ type: this.playing ? 'pause' : 'play' }, !this.playing));
+    const stepButton = el('button', undefined, 'Step');
+    stepButton.type = 'button';
+    stepButton.title = 'Train 10 steps';
+    stepButton.addEventListener('click', () => this.send({ type: 'step', steps: 10 }, false));
+    const resetButton = el('button', undefined, 'Reset');
+    resetButton.type = 'button';
+    resetButton.addEventListener('click', () => this.configure());
+    this.stepOut.setAttribute('aria-live', 'off');
+    transport.append(this.playButton, stepButton, resetButton, this.stepOut);
+    const same = el('p', 'note', 'Both networks start from the same initial Linear weights and see the same mini-batches; the only difference is BatchNorm.');
+    // The two runs.
+    const runs = el('div', 'runs');
+    RUN_NAMES.forEach((name, i) => {
+      const panel = el('section', `run run-${i}`);
+      panel.setAttribute('aria-label', name);
+      const h = el('h3', undefined, name);
+      const sw = el('span', 'swatch');
+      sw.style.borderColor = RUN_COLORS[i]!;
+      h.prepend(sw);
+      const stats = el('p', 'stats', 'loss — · test accuracy —');
+      const status = el('p', 'status');
+      status.setAttribute('role', 'status');
+      const map = new BoundaryMap(`${name}: decision boundary`);
+      const note = el('p', 'note', 'Decision boundaries are drawn for the 2-D datasets.');
+      const dl = el('button', 'small', 'PNG');
+      dl.type = 'button';
+      dl.setAttribute('aria-label', `Download the ${name} decision boundary as PNG`);
+      dl.addEventListener('click', () => void map.png().then((b) => download(b, `boundary-${i ? 'bn' : 'no-bn'}.png`, this.root)));
+      const mapWrap = el('div', 'map');
+      mapWrap.append(map.canvas, dl);
+      panel.append(h, stats, status, mapWrap, note);
+      runs.append(panel);
+      this.panels.push({ stats, status, map, note });
+    });
+    // Curves.
+    const curves = el('div', 'charts');
+    curves.append(this.withPng(this.lossChart, 'loss'), this.withPng(this.accChart, 'accuracy'));
+    const csv = el('button', 'start', 'Download curves (CSV)');
+    csv.type = 'button';
+    csv.addEventListener('click', () => download(new Blob([this.csv()], { type: 'text/csv' }), 'training-curves.csv', this.root));
+    // Covariate shift.
+    const shift = el('section', 'shift');
+    shift.append(
+      el('h3', undefined, 'Internal covariate shift'),
+      el('p', 'note', 'The input of one unit in the last hidden layer, over training: its 15th, 50th and 85th percentiles in each batch (Ioffe & Szegedy 2015, Figure 1). Without BN this distribution moves whenever the layers below it change (internal covariate shift); with BN it is re-centred and re-scaled every batch. The paper used sigmoid units; its setting is one click away. Both charts share one y axis, so their spreads compare directly.'),
+    );
+    const paper = el('button', 'start', 'Use the paper’s setting');
+    paper.type = 'button';
+    paper.title = 'Digits, 3 hidden layers of 100 sigmoid units, batches of 60';
+    paper.addEventListener('click', () => this.apply(PAPER));
+    shift.append(paper);
+    const pct = el('div', 'charts');
+    this.pctCharts.forEach((c, i) => pct.append(this.withPng(c, `percentiles-${i ? 'bn' : 'no-bn'}`)));
+    shift.append(pct);
+    // Sweeps.
+    const sweeps = el('section', 'sweeps');
+    sweeps.append(
+      el('h3', undefined, 'Sweeps'),
+      el('p', 'note', `Each point is a fresh pair of runs of ${SWEEP_STEPS} steps with the controls above, one setting changed; same data, seed and initial weights with and without BN. A run whose loss blows up is marked “diverged”.`),
+    );
+    const sweepBar = el('div', 'transport');
+    const lrButton = el('button', undefined, 'Sweep learning rate');
+    const initButton = el('button', undefined, 'Sweep weight scale');
+    for (const [b, kind] of [[lrButton, 'lr'], [initButton, 'init']] as const) {
+      b.type = 'button';
+      b.addEventListener('click', () => void this.runSweep(kind));
+      this.sweepButtons.push(b);
+    }
+    this.sweepProgress.max = 1;
+    this.sweepProgress.value = 0;
+    this.sweepProgress.hidden = true;
+    this.sweepText.setAttribute('role', 'status');
+    sweepBar.append(lrButton, initButton, this.sweepProgress);
+    const sweepCharts = el('div', 'charts');
+    sweepCharts.append(this.withPng(this.lrChart, 'lr-sweep'), this.withPng(this.initChart, 'init-sweep'));
+    sweeps.append(sweepBar, this.sweepText, sweepCharts, this.sweepTable);
+    this.message.setAttribute('role', 'alert');
+    wrap.append(form, transport, same, this.message, runs, curves, csv, shift, sweeps);
+    this.root.append(wrap);
+    // Sweep charts appear with their first results.
+    this.lrChart.element.hidden = true;
+    this.initChart.element.hidden = true;
+  }
+
+  private withPng(chart: LineChart, name: string): HTMLElement {
+    const b = el('button', 'small', 'PNG');
+    b.type = 'button';
+    b.setAttribute('aria-label', `Download the ${name} chart as PNG`);
+    b.addEventListener('click', () => void chart.png().then((blob) => download(blob, `${name}.png`, this.root)));
+    chart.element.append(b);
+    return chart.element;
+  }
+
+  private syncForm(): void {
+    for (const f of FIELDS) {
+      const input = this.inputs.get(f.key)!;
+      const value = String(this.config[f.key]);
+      if (input instanceof HTMLSelectElement && ![...input.options].some((o) => o.value === value)) {
+        const o = el('option', undefined, value);
+        o.value = value;
+        input.append(o);
+      }
+      input.value = value;
+    }
+    const dark = this.config.dataset === 'digits';
+    this.panels.forEach((p) => {
+      p.map.canvas.parentElement!.hidden = dark;
+      p.note.hidden = !dark;
+    });
+  }
+
+  private onControl(key: keyof LabConfig, raw: string): void {
+    const field = FIELDS.find((f) => f.key === key)!;
+    this.apply({ [key]: parseField(field, raw) });
+  }
+
+  /** Applies control values (already parsed), reflects them, announces them, restarts the runs. */
+  private apply(values: Partial<LabConfig>): void {
+    this.config = { ...this.config, ...values };
+    this.syncForm();
+    this.reflecting = true;
+    try {
+      for (const f of FIELDS) this.setAttribute(f.attr, String(this.config[f.key]));
+    } finally {
+      this.reflecting = false;
+    }
+    this.dispatchEvent(new CustomEvent('bn-change', { detail: this.state, bubbles: true, composed: true }));
+    this.configure();
+  }
+
+  private startWorker(): void {
+    if (this.worker) return;
+    let worker: Worker;
+    try {
+      worker = new Worker(new URL('./lab-worker.js', import.meta.url), { type: 'module' });
+    } catch {
+      this.startInThread();
+      return;
+    }
+    this.worker = { postMessage: (m) => worker.postMessage(m), terminate: () => worker.terminate() };
+    worker.addEventListener('message', (e: MessageEvent<LabReply>) => this.onReply(e.data));
+    // A worker that cannot load (an old browser, a stricter CSP) fails before its first reply:
+    // train on this thread instead, in chunks small enough to keep the page painting.
+    worker.addEventListener('error', (e) => {
+      e.preventDefault();
+      if (this.dataset.state === 'ready' || this.mode === 'page') return this.fail(new Error(e.message || 'the training worker failed'));
+      worker.terminate();
+      this.worker = null;
+      this.startInThread();
+    });
+    this.mode = 'worker';
+    this.dataset.mode = 'worker';
+    this.configure();
+  }
+
+  private startInThread(): void {
+    const engine = new LabEngine({
+      post: (m) => this.onReply(m),
+      rest: () => new Promise<void>((r) => requestAnimationFrame(() => r())),
+      lab: pageLab,
+      budget: 6,
+    });
+    this.worker = { postMessage: (m) => engine.receive(m), terminate: () => engine.receive({ type: 'pause' }) };
+    this.mode = 'page';
+    this.dataset.mode = 'page';
+    this.configure();
+  }
+
+  private fail(e: unknown): void {
+    this.message.textContent = `Training could not run here: ${e instanceof Error ? e.message : String(e)}`;
+    this.setPlaying(false);
+  }
+
+  /** Sends the state to the worker, which rebuilds both runs from scratch. */
+  private configure(): void {
+    this.setPlaying(false);
+    cancelAnimationFrame(this.uiFrame);
+    this.uiFrame = 0;
+    this.history = [new RunHistory(), new RunHistory()];
+    this.generation = -1;
+    this.stepOut.textContent = 'step 0';
+    this.message.textContent = '';
+    this.dataset.state = 'loading';
+    for (const p of this.panels) {
+      p.stats.textContent = 'loss — · test accuracy —';
+      p.status.textContent = '';
+    }
+    this.redrawCurves();
+    this.worker?.postMessage({ type: 'config', config: this.config } satisfies LabRequest);
+  }
+
+  private send(msg: LabRequest, playing: boolean): void {
+    if (!this.worker || this.dataset.state !== 'ready') return;
+    this.setPlaying(playing);
+    this.worker.postMessage(msg);
+  }
+
+  private setPlaying(on: boolean): void {
+    this.playing = on;
+    this.playButton.textContent = on ? 'Pause' : 'Play';
+  }
+
+  private onReply(r: LabReply): void {
+    if (r.type === 'error') return this.fail(new Error(r.message));
+    if (r.type === 'ready') {
+      this.generation = r.generation;
+      this.dataset.state = 'ready';
+      for (const p of this.panels) p.map.setData(r.points, r.labels);
+      return;
+    }
+    if (r.generation !== this.generation) return;
+    if (!r.playing && this.playing) this.setPlaying(false);
+    this.shownStep = r.step;
+    r.runs.forEach((c, i) => {
+      this.history[i]!.add(c);
+      if (c.grid && isToy(this.config.dataset)) this.panels[i]!.map.setGrid(c.grid);
+    });
+    // Text and charts follow once per frame, however many chunks arrived in between.
+    this.uiFrame ||= requestAnimationFrame(() => {
+      this.uiFrame = 0;
+      this.stepOut.textContent = `step ${this.shownStep}`;
+      this.updatePanel(0);
+      this.updatePanel(1);
+      this.redrawCurves();
+    });
+  }
+
+  private updatePanel(i: number): void {
+    const h = this.history[i]!;
+    const p = this.panels[i]!;
+    // The last 20 steps' mean loss: one batch's loss is too noisy to read.
+    const k = Math.min(20, h.loss.n);
+    let sum = 0;
+    for (let j = h.loss.n - k; j < h.loss.n; j++) sum += h.loss.data[j]!;
+    const loss = k ? fmt(sum / k, 3) : '—';
+    const acc = h.evalAcc.n ? `${fmt(100 * h.evalAcc.data[h.evalAcc.n - 1]!, 1)}%` : '—';
+    p.stats.textContent = `loss ${loss} · test accuracy ${acc}`;
+    p.status.textContent = h.divergedAt !== null ? `diverged at step ${h.divergedAt}` : '';
+  }
+
+  private redrawCurves(): void {
+    const [a, b] = this.history;
+    const line = (i: number, x: Column, y: Column): Series => ({ label: RUN_NAMES[i]!, color: RUN_COLORS[i]!, dash: i ? undefined : [6, 3], x: x.data, y: y.data, n: y.n });
+    const marks = (pick: (h: RunHistory) => number): Mark[] =>
+      this.history.flatMap((h, i) => (h.divergedAt !== null ? [{ x: h.divergedAt, y: pick(h), text: 'diverged', color: RUN_COLORS[i]! }] : []));
+    this.lossChart.set([line(0, a.step, a.loss), line(1, b.step, b.loss)], [], marks(() => NaN));
+    this.accChart.set([line(0, a.evalStep, a.evalAcc), line(1, b.evalStep, b.evalAcc)], [], marks(() => 0.05));
+    this.pctCharts.forEach((c, i) => {
+      const h = this.history[i]!;
+      const band: Band = { color: RUN_COLORS[i]!, x: h.step.data, lo: h.p15.data, hi: h.p85.data, n: h.p15.n };
+      c.set([{ label: `${RUN_NAMES[i]}: median; band 15th–85th percentile`, color: RUN_COLORS[i]!, x: h.step.data, y: h.p50.data, n: h.p50.n }], [band]);
+    });
+    // One y axis for both percentile charts, so the drift is compared fairly.
+    const ys = this.pctCharts.map((c) => c.dataY()).filter((r): r is [number, number] => r !== null);
+    const range: [number, number] | null = ys.length ? [Math.min(...ys.map((r) => r[0])), Math.max(...ys.map((r) => r[1]))] : null;
+    for (const c of this.pctCharts) c.yRange = range && range[1] > range[0] ? range : null;
+  }
+
+  private redrawAll(): void {
+    for (const c of [this.lossChart, this.accChart, ...this.pctCharts, this.lrChart, this.initChart]) c.schedule();
+  }
+
+  private async runSweep(kind: 'lr' | 'init'): Promise<void> {
+    if (this.sweeping) return;
+    this.sweeping = true;
+    for (const b of this.sweepButtons) b.disabled = true;
+    const values = kind === 'lr' ? LR_SWEEP : SCALE_SWEEP;
+    const name = kind === 'lr' ? 'learning rate' : 'weight scale';
+    const jobs = values.flatMap((v) =>
+      [false, true].map((bn) => sweepJob(kind === 'lr' ? { ...this.config, lr: v } : { ...this.config, initScale: v }, bn, SWEEP_STEPS, `${name} ${v}, ${bn ? 'BN' : 'no BN'}`)),
+    );
+    let done = 0;
+    this.sweepProgress.hidden = false;
+    this.sweepProgress.max = jobs.length;
+    this.sweepProgress.value = 0;
+    this.sweepText.textContent = `Sweeping ${name}: 0 / ${jobs.length} runs`;
+    try {
+      const onResult = () => {
+        done++;
+        this.sweepProgress.value = done;
+        this.sweepText.textContent = `Sweeping ${name}: ${done} / ${jobs.length} runs`;
+      };
+      const results = this.mode === 'worker' ? await sweep(jobs, { onResult }) : await this.sweepInThread(jobs, onResult);
+      this.showSweep(kind, values, results);
+      this.sweepText.textContent = `Sweep of ${name} done: ${jobs.length} runs of ${SWEEP_STEPS} steps.`;
+    } catch (e) {
+      this.sweepText.textContent = `The sweep failed: ${e instanceof Error ? e.message : String(e)}`;
+    } finally {
+      this.sweeping = false;
+      this.sweepProgress.hidden = true;
+      for (const b of this.sweepButtons) b.disabled = false;
+    }
+  }
+
+  /** The sweep on this thread (no workers here): one job at a time, a frame between jobs. */
+  private async sweepInThread(jobs: TrainingJob[], onResult: () => void): Promise<TrainingResult[]> {
+    const lab = await pageLab();
+    const out: TrainingResult[] = [];
+    for (const job of jobs) {
+      await new Promise((r) => requestAnimationFrame(r));
+      out.push(await runJob(lab, { ...job, chunk: 50 }, { between: () => new Promise((r) => setTimeout(() => r(false), 0)) }));
+      onResult();
+    }
+    return out;
+  }
+
+  private showSweep(kind: 'lr' | 'init', values: number[], results: TrainingResult[]): void {
+    const x = Float32Array.from(values);
+    const series: Series[] = [];
+    const marks: Mark[] = [];
+    const cells: string[][] = values.map((v) => [String(v)]);
+    for (let bn = 0; bn < 2; bn++) {
+      const y = new Float32Array(values.length);
+      values.forEach((v, i) => {
+        const r = results[2 * i + bn]!;
+        const acc = r.evalAccuracy.length ? r.evalAccuracy[r.evalAccuracy.length - 1]! : NaN;
+        y[i] = r.diverged ? NaN : acc;
+        if (r.diverged) marks.push({ x: v, y: bn ? 0.1 : 0.04, text: 'diverged', color: RUN_COLORS[bn]! });
+        cells[i]!.push(r.diverged ? `diverged at step ${r.divergedAt}` : `${fmt(100 * acc, 1)}%`);
+      });
+      series.push({ label: RUN_NAMES[bn]!, color: RUN_COLORS[bn]!, dash: bn ? undefined : [6, 3], x, y, n: values.length, points: true });
+    }
+    const chart = kind === 'lr' ? this.lrChart : this.initChart;
+    chart.element.hidden = false;
+    chart.set(series, [], marks);
+    const head = el('tr');
+    for (const t of [kind === 'lr' ? 'learning rate' : 'weight scale', ...RUN_NAMES]) {
+      const th = el('th', undefined, t);
+      th.scope = 'col';
+      head.append(th);
+    }
+    const caption = el('caption', undefined, `Test accuracy after ${SWEEP_STEPS} steps, by ${kind === 'lr' ? 'learning rate' : 'initial weight scale'}`);
+    const body = el('tbody');
+    for (const row of cells) {
+      const tr = el('tr');
+      row.forEach((c, j) => tr.append(el(j ? 'td' : 'th', undefined, c)));
+      body.append(tr);
+    }
+    const thead = el('thead');
+    thead.append(head);
+    this.sweepTable.replaceChildren(caption, thead, body);
+  }
+
+  private csv(): string {
+    const [a, b] = this.history;
+    const rows = ['step,loss_no_bn,loss_bn,test_accuracy_no_bn,test_accuracy_bn,p15_no_bn,p50_no_bn,p85_no_bn,p15_bn,p50_bn,p85_bn'];
+    const evalAt = (h: RunHistory) => {
+      const m = new Map<number, number>();
+      for (let i = 0; i < h.evalStep.n; i++) m.set(h.evalStep.data[i]!, h.evalAcc.data[i]!);
+      return m;
+    };
+    const ea = evalAt(a), eb = evalAt(b);
+    const n = Math.max(a.loss.n, b.loss.n);
+    const v = (c: Column, i: number) => (i < c.n && Number.isFinite(c.data[i]!) ? String(c.data[i]) : '');
+    for (let i = 0; i < n; i++) {
+      const s = i + 1;
+      rows.push([s, v(a.loss, i), v(b.loss, i), ea.get(s) ?? '', eb.get(s) ?? '', v(a.p15, i), v(a.p50, i), v(a.p85, i), v(b.p15, i), v(b.p50, i), v(b.p85, i)].join(','));
+    }
+    return `${rows.join('\n')}\n`;
+  }
+}
+
+if (!customElements.get('bn-training-lab')) customElements.define('bn-training-lab', BnTrainingLab);

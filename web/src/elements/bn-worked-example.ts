@@ -1,0 +1,81 @@
+// <bn-worked-example gamma="2" beta="1">: the source lesson's worked example, x = [2, 4, 8, 10],
+// through the engine's BatchNorm1d(1) with γ and β set from two range controls. Points out the
+// source's misprint (it gave 0.74 for the second output; 2 × (−0.632) + 1 = −0.26).
+// Emits `bn-change` with { gamma, beta } when a control moves.
+import { BnElement, batchStats, dotAxis, el, fmt, fmtList, numberAttr, rangeControl } from './core.js';
+
+const X = [2, 4, 8, 10];
+
+export class BnWorkedExample extends BnElement {
+  static observedAttributes = ['gamma', 'beta'];
+  protected override readonly rerenderOnResize = true;
+  private gammaIn?: HTMLInputElement;
+  private betaIn?: HTMLInputElement;
+  private gammaOut?: HTMLOutputElement;
+  private betaOut?: HTMLOutputElement;
+  private body = el('div');
+
+  private get gamma(): number { return numberAttr(this.getAttribute('gamma'), 2, -3, 3); }
+  private get beta(): number { return numberAttr(this.getAttribute('beta'), 1, -3, 3); }
+
+  protected render(): void {
+    if (!this.gammaIn) {
+      const controls = el('div', 'controls');
+      const g = rangeControl('γ (scale)', -3, 3, 0.1, this.gamma, (v) => this.set('gamma', v));
+      const b = rangeControl('β (shift)', -3, 3, 0.1, this.beta, (v) => this.set('beta', v));
+      [this.gammaIn, this.gammaOut, this.betaIn, this.betaOut] = [g.input, g.out, b.input, b.out];
+      controls.append(g.wrap, b.wrap);
+      this.content.replaceChildren(controls, this.body);
+    }
+    const gamma = this.gamma;
+    const beta = this.beta;
+    this.gammaIn!.value = String(gamma);
+    this.gammaOut!.textContent = fmt(gamma, 2);
+    this.betaIn!.value = String(beta);
+    this.betaOut!.textContent = fmt(beta, 2);
+    const s = batchStats(this.lab!, X, gamma, beta);
+
+    const table = el('table', 'nums');
+    const cap = el('caption', undefined, `Each value through the layer (γ = ${fmt(gamma, 2)}, β = ${fmt(beta, 2)})`);
+    const head = el('tr');
+    for (const h of ['', 'x', 'x̂ = (x − μ)/√(σ² + ε)', 'y = γx̂ + β']) {
+      const th = el('th', undefined, h);
+      th.scope = 'col';
+      head.append(th);
+    }
+    table.append(cap, el('thead'), el('tbody'));
+    table.tHead!.append(head);
+    X.forEach((x, i) => {
+      const tr = el('tr');
+      const th = el('th', undefined, `#${i + 1}`);
+      th.scope = 'row';
+      const y = el('td', undefined, fmt(s.y[i]!, 2));
+      y.dataset.y = String(i);
+      tr.append(th, el('td', undefined, String(x)), el('td', undefined, fmt(s.xhat[i]!, 3)), y);
+      table.tBodies[0]!.append(tr);
+    });
+    const stats = el('p', 'mono');
+    stats.append('μ', el('sub', undefined, 'B'), ` = ${fmt(s.mean)}, σ`, el('sup', undefined, '2'), el('sub', undefined, 'B'), ` = ${fmt(s.variance)}`);
+    stats.dataset.stats = '';
+    const { svg } = dotAxis(
+      [{ label: 'x', values: X, cls: 'before' }, { label: 'x̂', values: s.xhat, cls: 'mid' }, { label: 'y', values: s.y, cls: 'after' }],
+      `x, x̂ and y on one number line; y = [${fmtList(s.y, 2)}]`,
+      undefined,
+      this.drawingWidth(),
+    );
+    const plot = el('div', 'plot');
+    plot.append(svg);
+    const erratum = el('aside', 'erratum');
+    erratum.append(el('strong', undefined, 'A misprint in the original lesson. '));
+    const second = batchStats(this.lab!, X, 2, 1).y[1]!;
+    erratum.append(`It gives the outputs for γ = 2, β = 1 as [−1.53, 0.74, 2.26, 3.53]. The second one cannot be right: 2 × (${fmt(s.xhat[1]!, 3)}) + 1 = ${fmt(second, 2)}, which is what the engine computes.`);
+    this.body.replaceChildren(stats, table, plot, erratum);
+  }
+
+  private set(name: 'gamma' | 'beta', v: number): void {
+    this.setAttribute(name, String(v));
+    this.emit('change', { gamma: this.gamma, beta: this.beta });
+  }
+}
+
+if (!customElements.get('bn-worked-example')) customElements.define('bn-worked-example', BnWorkedExample);

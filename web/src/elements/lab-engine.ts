@@ -1,0 +1,174 @@
+// The training lab's engine: two trainers in lockstep, one without BatchNorm and one with it,
+// built from the same model seed and data seed (so identical initial Linear weights and identical
+// batches). It streams each chunk's metrics, the watched unit's percentiles and, for the 2-D
+// datasets, both decision boundaries. It runs inside lab-worker.js (normally) or, where a module
+// worker cannot start, on the page's thread in small chunks, one per animation frame.
+import type { Lab } from '../index.js';
+import type { Dataset } from '../datasets.js';
+import type { Trainer } from '../trainer.js';
+import type { LabConfig } from './lab-state.js';
+import { trainerOptions, isToy } from './lab-state.js';
+
+/** page → engine */
+export type LabRequest =
+  | { type: 'config'; config: LabConfig }
+  | { type: 'play' | 'pause' | 'reset' }
+  | { type: 'step'; steps: number };
+
+/** One run's metrics for a chunk. */
+export interface RunChunk {
+  firstStep: number;
+  loss: Float32Array;
+  percentiles: Float32Array;
+  evalSteps: Float32Array;
+  evalLoss: Float32Array;
+  evalAccuracy: Float32Array;
+  divergedAt: number | null;
+  /** P(class 1) on a GRID × GRID grid, y outermost, or null (not 2-D, or not sent this time). */
+  grid: Float32Array | null;
+}
+
+/** engine → page */
+export type LabReply =
+  | { type: 'ready'; generation: number; points: Float32Array | null; labels: Int32Array | null }
+  | { type: 'progress'; generation: number; step: number; playing: boolean; runs: [RunChunk, RunChunk] }
+  | { type: 'error'; message: string };
+
+/** Training stops by itself here (the charts hold every step). */
+export const MAX_STEPS = 20_000;
+export const GRID = 100;
+
+export interface EngineHost {
+  /** Delivers a reply to the page. */
+  post(m: LabReply): void;
+  /** Yields to the host's event loop for about `ms` (0: just one turn). */
+  rest(ms: number): Promise<void>;
+  /** The engine instance to train on. */
+  lab(): Promise<Lab>;
+  /** Milliseconds of training per chunk (a worker can afford more than the page's thread). */
+  budget: number;
+}
+
+export class LabEngine {
+  private lab: Lab | null = null;
+  private config: LabConfig | null = null;
+  private generation = 0;
+  private sets: Dataset[] = [];
+  private runs: Trainer[] = [];
+  private playing = false;
+  private chunk = 5;
+  private lastGrid = 0;
+  private looping = false;
+  private readonly pending: LabRequest[] = [];
+
+  constructor(private readonly host: EngineHost) {}
+
+  /** Queues a request; requests are handled in order, between chunks. */
+  receive(msg: LabRequest): void {
+    this.pending.push(msg);
+    void this.loop();
+  }
+
+  private dispose(): void {
+    for (const r of this.runs) r.dispose();
+    for (const d of this.sets) d.dispose();
+    this.runs = [];
+    this.sets = [];
+  }
+
+  private async build(): Promise<void> {
+    const config = this.config;
+    if (!config) return;
+    const lab = (this.lab ??= await this.host.lab());
+    this.dispose();
+    this.generation++;
+    let train: Dataset;
+    let test: Dataset;
+    if (isToy(config.dataset)) {
+      train = lab.toyDataset(config.dataset, { n: 500, noise: config.noise, seed: config.seed });
+      test = lab.toyDataset(config.dataset, { n: 500, noise: config.noise, seed: config.seed + 1 });
+    } else {
+      ({ train, test } = await lab.loadDigits());
+    }
+    this.sets = [train, test];
+    for (const bn of [false, true]) this.runs.push(new lab.Trainer({ ...trainerOptions(config, bn, train.features, train.classes), train, test }));
+    this.chunk = 5;
+    this.lastGrid = 0;
+    const toy = isToy(config.dataset);
+    const { generation, playing, runs } = this;
+    this.host.post({ type: 'ready', generation, points: toy ? train.x : null, labels: toy ? train.y : null });
+    // The untrained boundaries, so the panels are not empty before the first step.
+    if (toy) this.host.post({ type: 'progress', generation, step: 0, playing, runs: [this.idle(runs[0]!, true), this.idle(runs[1]!, true)] });
+  }
+
+  private idle(t: Trainer, withGrid: boolean): RunChunk {
+    const z = new Float32Array(0);
+    return { firstStep: t.step + 1, loss: z, percentiles: z, evalSteps: z, evalLoss: z, evalAccuracy: z, divergedAt: t.divergedAt, grid: withGrid ? t.predictGrid({ nx: GRID, ny: GRID }) : null };
+  }
+
+  /** Trains both runs by `steps` (a diverged run stays where it stopped) and posts the chunk. */
+  private advance(steps: number, forceGrid: boolean): void {
+    if (!this.config || this.runs.length !== 2) return;
+    const now = performance.now();
+    const wantGrid = isToy(this.config.dataset) && (forceGrid || now - this.lastGrid > 250);
+    if (wantGrid) this.lastGrid = now;
+    const out = this.runs.map((t) => {
+      if (t.diverged || t.step >= MAX_STEPS) return this.idle(t, wantGrid && !t.diverged);
+      const m = t.run(Math.min(steps, MAX_STEPS - t.step));
+      return {
+        firstStep: m.firstStep,
+        loss: m.loss,
+        percentiles: m.percentiles,
+        evalSteps: m.evalSteps,
+        evalLoss: m.evalLoss,
+        evalAccuracy: m.evalAccuracy,
+        divergedAt: m.divergedAt,
+        grid: wantGrid && m.divergedAt === null ? t.predictGrid({ nx: GRID, ny: GRID }) : null,
+      };
+    }) as [RunChunk, RunChunk];
+    const step = Math.max(this.runs[0]!.step, this.runs[1]!.step);
+    if (this.runs.every((t) => t.diverged || t.step >= MAX_STEPS)) this.playing = false;
+    this.host.post({ type: 'progress', generation: this.generation, step, playing: this.playing, runs: out });
+  }
+
+  private async handle(msg: LabRequest): Promise<void> {
+    if (msg.type === 'config') {
+      this.config = msg.config;
+      await this.build();
+    } else if (msg.type === 'reset') {
+      await this.build();
+    } else if (msg.type === 'play') this.playing = true;
+    else if (msg.type === 'pause') {
+      this.playing = false;
+      this.advance(0, true);
+    } else if (msg.type === 'step') {
+      this.playing = false;
+      this.advance(Math.max(1, Math.min(1000, Math.floor(msg.steps))), true);
+    }
+  }
+
+  /** One loop drains requests in order, then trains a chunk sized to the budget, then rests. */
+  private async loop(): Promise<void> {
+    if (this.looping) return;
+    this.looping = true;
+    try {
+      for (;;) {
+        while (this.pending.length) await this.handle(this.pending.shift()!);
+        if (!this.playing) break;
+        const t0 = performance.now();
+        this.advance(this.chunk, false);
+        const ms = performance.now() - t0;
+        // Chunks of at most the budget and 25 steps, one per ~16 ms: fast enough to see BN's
+        // effect in seconds, slow enough to watch the curves and boundaries form.
+        const budget = this.host.budget;
+        this.chunk = Math.max(1, Math.min(25, Math.round(this.chunk * Math.min(2, budget / Math.max(0.5, ms)))));
+        await this.host.rest(Math.max(0, 16 - ms));
+      }
+    } catch (e) {
+      this.playing = false;
+      this.host.post({ type: 'error', message: e instanceof Error ? e.message : String(e) });
+    } finally {
+      this.looping = false;
+    }
+  }
+}
