@@ -23,7 +23,7 @@ Status Activation::forward(const float* x, const Shape& shape) {
     case ActivationKind::Tanh: kernels::active::tanh_forward(output_.data(), x, n); break;
   }
   in_shape_ = out_shape_ = shape;
-  has_forward_ = true;
+  finish_forward();
   return Status::ok();
 }
 

@@ -1,5 +1,7 @@
 #include "batchnorm.h"
 
+#include <algorithm>
+#include <cfloat>
 #include <cmath>
 
 #include "kernels/dispatch.h"
@@ -11,8 +13,9 @@ Status BatchNorm::init(int num_features, int spatial_dims, const BatchNormOption
     return Status::range_error("numFeatures must be >= 1, got " + std::to_string(num_features));
   if (static_cast<size_t>(num_features) > kMaxElements)
     return Status::range_error("numFeatures must be <= " + std::to_string(kMaxElements));
-  if (!(opts.eps > 0) || !std::isfinite(opts.eps))
-    return Status::range_error("eps must be a finite number > 0");
+  // Below 1e-30, 1/sqrt(eps) (the scale of a constant feature's gradient) overflows float32.
+  if (!(opts.eps >= 1e-30) || !std::isfinite(opts.eps))
+    return Status::range_error("eps must be a finite number >= 1e-30");
   if (!opts.cumulative && !(opts.momentum >= 0 && opts.momentum <= 1))
     return Status::range_error("momentum must be in [0, 1] or null");
   c_ = num_features;
@@ -59,7 +62,11 @@ Status BatchNorm::forward(const float* x, const Shape& shape) {
   BN_TRY(xhat_.resize(total));
   const double eps = opts_.eps;
   // Like torch's CPU kernel, the per-channel scalars are computed in double and stored as float.
-  auto inv_sqrt = [eps](float v) { return static_cast<float>(1.0 / std::sqrt(static_cast<double>(v) + eps)); };
+  // Clamped to the largest float: with a tiny eps and a constant feature, 1/sqrt(0 + eps) would
+  // round to inf, and 0 * inf is NaN where the normalised value should be 0.
+  auto inv_sqrt = [eps](float v) {
+    return static_cast<float>(std::min(1.0 / std::sqrt(static_cast<double>(v) + eps), static_cast<double>(FLT_MAX)));
+  };
 
   const float* mean = nullptr;
   if (use_batch) {
@@ -94,7 +101,7 @@ Status BatchNorm::forward(const float* x, const Shape& shape) {
   s_ = s;
   in_shape_ = shape;
   out_shape_ = shape;
-  has_forward_ = true;
+  finish_forward();
   return Status::ok();
 }
 

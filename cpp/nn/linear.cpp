@@ -48,7 +48,7 @@ Status Linear::forward(const float* x, const Shape& shape) {
   in_shape_ = shape;
   out_shape_ = shape;
   out_shape_.dims[shape.rank - 1] = out_;
-  has_forward_ = true;
+  finish_forward();
   return Status::ok();
 }
 

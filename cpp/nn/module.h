@@ -73,10 +73,19 @@ class Module {
   virtual const Buffer& input_grad() const { return dinp_; }
   const Shape& input_shape() const { return in_shape_; }
   bool has_forward() const { return has_forward_; }
+  // Successful forwards so far: lets a Sequential notice that a child was run on its own between
+  // the model's forward and backward (its caches then belong to another input).
+  uint64_t forward_count() const { return forward_count_; }
 
  protected:
   bool training_ = true;
   bool has_forward_ = false;  // a forward succeeded since construction (backward needs one)
+  uint64_t forward_count_ = 0;
+  // Every successful forward ends here.
+  void finish_forward() {
+    has_forward_ = true;
+    ++forward_count_;
+  }
   Shape in_shape_, out_shape_;
   Buffer output_, dinp_;
 };

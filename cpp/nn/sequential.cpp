@@ -10,7 +10,7 @@ Status Sequential::forward(const float* x, const Shape& shape) {
     BN_TRY(output_.resize(shape.numel()));
     std::memcpy(output_.data(), x, shape.numel() * sizeof(float));
     in_shape_ = out_shape_ = shape;
-    has_forward_ = true;
+    finish_forward();
     return Status::ok();
   }
   const float* in = x;
@@ -26,9 +26,11 @@ Status Sequential::forward(const float* x, const Shape& shape) {
     in = children_[i]->output().data();
     s = children_[i]->output_shape();
   }
+  child_forwards_.clear();
+  for (auto& c : children_) child_forwards_.push_back(c->forward_count());
   in_shape_ = shape;
   out_shape_ = s;
-  has_forward_ = true;
+  finish_forward();
   return Status::ok();
 }
 
@@ -39,6 +41,10 @@ Status Sequential::backward(const float* dy) {
     std::memcpy(dinp_.data(), dy, output_.size() * sizeof(float));
     return Status::ok();
   }
+  for (size_t i = 0; i < children_.size(); ++i)
+    if (children_[i]->forward_count() != child_forwards_[i])
+      return Status::state_error("layer " + std::to_string(i) + " (" + children_[i]->kind() +
+                                 ") was run on its own since this model's forward(); call the model's forward() again before backward()");
   const float* g = dy;
   for (size_t i = children_.size(); i-- > 0;) {
     Status st = children_[i]->backward(g);

@@ -26,6 +26,7 @@ class Sequential : public Module {
 
  private:
   std::vector<std::shared_ptr<Module>> children_;
+  std::vector<uint64_t> child_forwards_;  // each child's forward_count() after our last forward
 };
 
 }  // namespace bn

@@ -1,5 +1,7 @@
 #include "standardize.h"
 
+#include <algorithm>
+#include <cfloat>
 #include <cmath>
 #include <string>
 
@@ -22,7 +24,8 @@ Status standardize(Standardized* out, float* z, const float* x, size_t n, double
   double variance = var;
   if (unbiased) variance = variance * static_cast<double>(n) / static_cast<double>(n - 1);
   const double sd = std::sqrt(variance + eps);
-  const float inv = sd > 0 ? static_cast<float>(1.0 / sd) : 0.0f;
+  // Clamped like BatchNorm's: a tiny eps must not turn 1/sd into inf (0 * inf = NaN).
+  const float inv = sd > 0 ? static_cast<float>(std::min(1.0 / sd, static_cast<double>(FLT_MAX))) : 0.0f;
   kernels::active::bn_forward(z, nullptr, x, &mean, &inv, nullptr, nullptr, static_cast<int>(n), 1, 1);
   out->mean = mean;
   out->variance = variance;

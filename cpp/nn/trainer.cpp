@@ -44,6 +44,9 @@ Status Trainer::init(const MLPConfig& model, const TrainerConfig& cfg, DataView 
   if (train.classes > out)
     return Status::range_error("the model has " + std::to_string(out) + " outputs but the dataset has " +
                                std::to_string(train.classes) + " classes");
+  if (test.n > 0 && test.classes > out)
+    return Status::range_error("the model has " + std::to_string(out) + " outputs but the test set has " +
+                               std::to_string(test.classes) + " classes");
   if (cfg.batch_size < 2 || cfg.batch_size > 65536)
     return Status::range_error("batchSize must be in [2, 65536], got " + std::to_string(cfg.batch_size));
   if (cfg.batch_size > train.n)
@@ -147,23 +150,45 @@ Status Trainer::run(int steps) {
       const float* row = logits + static_cast<size_t>(n) * static_cast<size_t>(k);
       correct += (std::max_element(row, row + k) - row) == batch_y_[static_cast<size_t>(n)];
     }
+    const size_t pct_mark = pct_.size(), gnorm_mark = gnorm_.size();
     record_percentiles();
-    if (s + 1 == steps) snapshot_activations();
     BN_TRY(mlp_.model->backward(grad_.data()));
+    bool healthy = true;
     for (Linear* l : mlp_.linears) {
       double ss = 0;
       for (size_t i = 0; i < l->weight_grad().size(); ++i) ss += static_cast<double>(l->weight_grad()[i]) * l->weight_grad()[i];
       gnorm_.push_back(static_cast<float>(std::sqrt(ss)));
+      healthy = healthy && std::isfinite(gnorm_.back());
     }
+    for (size_t i = pct_mark; i < pct_.size(); ++i) healthy = healthy && std::isfinite(pct_[i]);
+    if (!healthy) {
+      // A finite loss with a non-finite gradient or activation (e.g. gamma/sigma overflowing):
+      // the update would poison the weights, so this step is the divergence.
+      pct_.resize(pct_mark);
+      gnorm_.resize(gnorm_mark);
+      diverged_at_ = step_ + 1;
+      batch_idx_.resize(static_cast<size_t>(s) * static_cast<size_t>(b));
+      return Status::ok();
+    }
+    if (s + 1 == steps) snapshot_activations();
     sgd_.step();
     ++step_;
     losses_.push_back(static_cast<float>(loss));
     batch_acc_.push_back(static_cast<float>(correct) / static_cast<float>(b));
     if (cfg_.eval_every > 0 && test_.n > 0 && step_ % cfg_.eval_every == 0) {
       double tl = 0, ta = 0;
-      BN_TRY(evaluate(test_, cfg_.eval_limit, &tl, &ta));
-      if (!std::isfinite(tl)) {
-        diverged_at_ = step_;
+      bool finite_outputs = true;
+      BN_TRY(evaluate_impl(test_, cfg_.eval_limit, &tl, &ta, &finite_outputs));
+      if (!finite_outputs) {
+        // This step's update broke the model: it is the divergence. Like the other divergences it
+        // does not count as completed, and its metrics are dropped, so every reported step
+        // precedes it.
+        diverged_at_ = step_--;
+        losses_.pop_back();
+        batch_acc_.pop_back();
+        pct_.resize(pct_mark);
+        gnorm_.resize(gnorm_mark);
+        batch_idx_.resize(static_cast<size_t>(s) * static_cast<size_t>(b));
         return Status::ok();
       }
       eval_step_.push_back(static_cast<float>(step_));
@@ -175,6 +200,13 @@ Status Trainer::run(int steps) {
 }
 
 Status Trainer::evaluate(const DataView& d, int limit, double* loss, double* accuracy) {
+  bool finite = true;
+  BN_TRY(evaluate_impl(d, limit, loss, accuracy, &finite));
+  if (!finite) return Status::range_error("the model's outputs are not finite: the run has diverged");
+  return Status::ok();
+}
+
+Status Trainer::evaluate_impl(const DataView& d, int limit, double* loss, double* accuracy, bool* finite_outputs) {
   const int in = mlp_.linears.front()->in_features(), k = mlp_.linears.back()->out_features();
   BN_TRY(check_view(d, "dataset", in, false));
   const int n = limit > 0 ? std::min(limit, d.n) : d.n;
@@ -192,7 +224,7 @@ Status Trainer::evaluate(const DataView& d, int limit, double* loss, double* acc
     bool finite = true;
     for (size_t i = 0; i < static_cast<size_t>(rows) * static_cast<size_t>(k); ++i) finite = finite && std::isfinite(logits[i]);
     if (!finite) {
-      total = std::numeric_limits<double>::infinity();
+      *finite_outputs = false;
       break;
     }
     st = g.resize(static_cast<size_t>(rows) * static_cast<size_t>(k));

@@ -53,7 +53,8 @@ class Trainer {
   // Fails with a StateError when called on a run that has already diverged.
   Status run(int steps);
 
-  // Evaluation of any set in eval mode, in chunks: mean cross-entropy and accuracy.
+  // Evaluation of any set in eval mode, in chunks: mean cross-entropy and accuracy. A model whose
+  // outputs are not finite (a diverged run) gives a RangeError, never Infinity as a loss.
   Status evaluate(const DataView& d, int limit, double* loss, double* accuracy);
 
   // Class-1 probability (softmax) of a 2-D-input model on an nx × ny grid over
@@ -87,6 +88,8 @@ class Trainer {
 
  private:
   Status next_batch();
+  // evaluate() without the error: *finite_outputs says whether every logit was finite.
+  Status evaluate_impl(const DataView& d, int limit, double* loss, double* accuracy, bool* finite_outputs);
   void record_percentiles();
   void snapshot_activations();
 

@@ -286,7 +286,8 @@ abstract class BatchNormBase extends Layer {
   protected constructor(context: LabContext, numFeatures: number, spatialDims: number, opts?: BatchNormOptions) {
     v.integer('numFeatures', numFeatures, 1);
     const o = v.options<BatchNormOptions>('opts', opts);
-    const eps = o.eps === undefined ? 1e-5 : v.finiteNumber('opts.eps', o.eps, 0, Infinity, true);
+    // Below 1e-30, 1/sqrt(eps) (the scale of a constant feature's gradient) overflows float32.
+    const eps = o.eps === undefined ? 1e-5 : v.finiteNumber('opts.eps', o.eps, 1e-30);
     const momentum = o.momentum === undefined ? 0.1 : o.momentum === null ? null : v.finiteNumber('opts.momentum', o.momentum, 0, 1);
     const affine = o.affine === undefined ? true : v.boolean('opts.affine', o.affine);
     const track = o.trackRunningStats === undefined ? true : v.boolean('opts.trackRunningStats', o.trackRunningStats);
