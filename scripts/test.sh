@@ -16,6 +16,9 @@ fi
 cmake --build build/native-asan -j "$jobs"
 ctest --test-dir build/native-asan --output-on-failure
 
+echo "== fuzzing, short run"
+bash scripts/fuzz.sh 15
+
 echo "== build: wasm modules + TypeScript"
 bash scripts/build.sh
 
