@@ -28,7 +28,8 @@ export function asCtx(c: LabContext): Ctx {
 }
 
 export function createContext(mod: BnLabModule): Ctx {
-  let block = 0;
+  let raw = 0; // what malloc returned (freed later)
+  let block = 0; // raw rounded up to 16 bytes: where staging starts
   let blockBytes = 0;
   const ctx: Ctx = {
     __labContext: true,
@@ -50,12 +51,15 @@ export function createContext(mod: BnLabModule): Ctx {
         return padded;
       });
       if (total > blockBytes) {
-        if (block) mod._free(block);
+        if (raw) mod._free(raw);
+        raw = 0;
         block = 0;
         blockBytes = 0;
-        const next = mod._malloc(Math.max(total, 256));
+        // 16 extra bytes to round the start up to a 16-byte boundary (malloc gives 8).
+        const next = mod._malloc(Math.max(total, 256) + 16);
         if (!next) throw new RangeError(`cannot allocate ${total} bytes on the wasm heap`);
-        block = next;
+        raw = next;
+        block = (next + 15) & ~15;
         blockBytes = Math.max(total, 256);
       }
       const offsets: number[] = [];

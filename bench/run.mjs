@@ -1,0 +1,306 @@
+// `npm run bench`: builds what is missing, runs the wasm kernel benchmark, the native one and the
+// training-step benchmark (each in its own process), measures the module sizes and prints one
+// report: every figure side by side, with ratios taken within this run.
+//
+//   node bench/run.mjs [--quick] [--no-build] [--wall] [--json FILE]
+//     --quick     about a minute: fewer rounds and samples (same cases)
+//     --no-build  use dist/ and build/bench as they are
+//     --wall      report wall-clock medians instead of CPU-time medians
+//     --json      also write every raw number to FILE (always written to build/bench/last-run.json)
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { NATIVE_BIN, ROOT, buildAll, toolVersions } from './build.mjs';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const noBuild = args.includes('--no-build');
+const clock = args.includes('--wall') ? 'wall' : 'cpu';
+const jsonAt = args.indexOf('--json');
+const jsonFile = jsonAt >= 0 ? args[jsonAt + 1] : null;
+const started = Date.now();
+const log = (m) => process.stderr.write(`bench: ${m}\n`);
+
+// ---- build ----------------------------------------------------------------------------------------
+let buildNote = noBuild ? 'dist/ and build/bench used as they were (--no-build)' : 'dist/ rebuilt by npm run build (incremental)';
+if (!noBuild) {
+  try {
+    await buildAll({ log });
+  } catch (err) {
+    // Another engineer's half-finished change must not stop the benchmark of what dist/ holds.
+    if (!existsSync(`${ROOT}dist/index.js`) || !existsSync(NATIVE_BIN)) throw err;
+    buildNote = `BUILD FAILED, measuring the existing dist/ and build/bench: ${String(err.message).split('\n')[0]}`;
+    log(buildNote);
+  }
+}
+
+function child(script, what) {
+  log(`${what} (${script})`);
+  const r = spawnSync(process.execPath, [`${ROOT}bench/${script}`, ...(quick ? ['--quick'] : [])], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 64 << 20,
+  });
+  if (r.status !== 0) throw new Error(`bench/${script} failed (exit ${r.status})`);
+  return JSON.parse(r.stdout);
+}
+
+const phases = { build: (Date.now() - started) / 1000 };
+const loadStart = loadavg();
+let mark = Date.now();
+const lap = (name) => {
+  phases[name] = (Date.now() - mark) / 1000;
+  mark = Date.now();
+};
+const wasm = child('kernels.mjs', 'wasm kernels');
+lap('wasm kernels');
+
+// ---- native (Google Benchmark) ----------------------------------------------------------------------
+log('native kernels (build/bench/native/bench_native)');
+const nativeRun = spawnSync(
+  NATIVE_BIN,
+  [
+    '--benchmark_format=json',
+    `--benchmark_repetitions=${quick ? 3 : 5}`,
+    '--benchmark_report_aggregates_only=true',
+    '--benchmark_enable_random_interleaving=true',
+    `--benchmark_min_time=${quick ? 0.01 : 0.03}`,
+  ],
+  { encoding: 'utf8', maxBuffer: 64 << 20 },
+);
+if (nativeRun.status !== 0) throw new Error(`bench_native failed: ${nativeRun.stderr}`);
+const native = {};
+for (const b of JSON.parse(nativeRun.stdout).benchmarks) {
+  if (b.aggregate_name !== 'median') continue;
+  const [kind, entry, variant, a, bb, c] = b.run_name.split(' ')[0].split(':').map(Number);
+  const scale = { ns: 1, us: 1e3, ms: 1e6, s: 1e9 }[b.time_unit];
+  native[`${kind}:${entry}:${variant}:${a}:${bb}:${c}`] = { cpu: b.cpu_time * scale, wall: b.real_time * scale, work: b.work };
+}
+const nat = (kind, entry, variant, a = 0, b = 0, c = 0) => native[`${kind}:${entry}:${variant}:${a}:${b}:${c}`] ?? null;
+lap('native kernels');
+
+const train = child('train.mjs', 'training steps');
+lap('training steps');
+const loadEnd = loadavg();
+
+// ---- sizes ------------------------------------------------------------------------------------------
+const require = createRequire(import.meta.url);
+const tfDir = (p) => dirname(require.resolve(`@tensorflow/${p}/package.json`));
+function sizeOf(files) {
+  let raw = 0;
+  let gz = 0;
+  for (const f of files) {
+    const b = readFileSync(f);
+    raw += b.length;
+    gz += gzipSync(b, { level: 9 }).length;
+  }
+  return { raw, gz, files: files.map((f) => f.replace(ROOT, '').replace(/.*node_modules\//, '')) };
+}
+const distJs = readdirSync(`${ROOT}dist`).filter((f) => f.endsWith('.js')).map((f) => `${ROOT}dist/${f}`);
+const sizes = {
+  simd: sizeOf([`${ROOT}dist/wasm/bnlab-simd.js`, `${ROOT}dist/wasm/bnlab-simd.wasm`]),
+  scalar: sizeOf([`${ROOT}dist/wasm/bnlab-scalar.js`, `${ROOT}dist/wasm/bnlab-scalar.wasm`]),
+  wrapper: sizeOf(distJs),
+  tf: sizeOf([
+    `${tfDir('tfjs-core')}/dist/tf-core.min.js`,
+    `${tfDir('tfjs-backend-wasm')}/dist/tf-backend-wasm.min.js`,
+    `${tfDir('tfjs-backend-wasm')}/dist/tfjs-backend-wasm-simd.wasm`,
+  ]),
+};
+sizes.both = { raw: sizes.simd.raw + sizes.scalar.raw, gz: sizes.simd.gz + sizes.scalar.gz };
+
+// ---- report -----------------------------------------------------------------------------------------
+const t = (r) => (r ? r[clock] : NaN); // ns per repetition
+const rate = (r) => (r ? r.work / r[clock] : NaN); // work per ns = G work per s
+const f = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '—');
+const fx = (x) => (Number.isFinite(x) ? (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2)) + '×' : '—');
+const kb = (b) => (b / 1024).toFixed(1);
+
+function table(head, rows, right = head.map((_, i) => i > 0)) {
+  const all = [head, ...rows.filter((r) => r !== null)];
+  const w = head.map((_, i) => Math.max(...all.map((r) => (r === '-' ? 0 : String(r[i]).length))));
+  const line = (r) => r.map((c, i) => (right[i] ? String(c).padStart(w[i]) : String(c).padEnd(w[i]))).join('  ').trimEnd();
+  const rule = w.map((n) => '-'.repeat(n)).join('  ');
+  return [line(head), rule, ...all.slice(1).map((r) => (r === '-' ? rule : line(r)))].join('\n');
+}
+
+const out = [];
+const p = (s = '') => out.push(s);
+const cpu = cpus()[0]?.model ?? 'unknown';
+const procModel = (/model name\s*:\s*(.*)/.exec(existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '') ?? [])[1] ?? cpu;
+const tools = toolVersions();
+const ceiling = rate(wasm.ceiling);
+const nCeiling = rate(nat(11, 0, 1));
+
+p(`batchnorm-lab benchmark — ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}`);
+p(`command: npm run bench${args.length ? ' -- ' + args.join(' ') : ''}   (node bench/run.mjs${args.length ? ' ' + args.join(' ') : ''})`);
+const cpuinfo = existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '';
+const family = (/cpu family\s*:\s*(\d+)/.exec(cpuinfo) ?? [])[1];
+const model = (/^model\s*:\s*(\d+)/m.exec(cpuinfo) ?? [])[1];
+const emVersion = (/(\d+\.\d+\.\d+)/.exec(tools.emcc) ?? ['', tools.emcc])[1];
+p(`machine: ${procModel}${family ? ` (family ${family}, model ${model})` : ''}, ${cpus().length} logical CPUs; node ${process.version} (V8 ${process.versions.v8}); em++ ${emVersion}; native: ${tools.native}, -O3, SIMDe on SSE2`);
+p(`load average (1 min): ${f(loadStart[0], 2)} at start, ${f(loadEnd[0], 2)} at end — other processes share this machine; compare ratios within one run.`);
+p(`timing: ${clock === 'cpu' ? 'CPU time of the benchmark process' : 'wall-clock time'}, median over interleaved rounds after warm-up (V8 optimizing tier); ${quick ? '--quick' : 'full'} run. ${buildNote}.`);
+p();
+
+// 1. matrix products
+p(`1. Matrix products (GFLOP/s; 2·N·IN·OUT flops). Ceiling: 12 independent f32x4 acc = acc·m + a chains, measured in this run: wasm SIMD ${f(ceiling)} GFLOP/s, native ${f(nCeiling)} GFLOP/s.`);
+p('   forward: out = inp·Wᵀ + b; backward-input: dinp = dout·W; backward-params: dW += doutᵀ·inp.');
+const mmRows = [];
+let lastModel = null;
+for (const m of wasm.matmul) {
+  if (lastModel && lastModel !== m.model) mmRows.push('-');
+  lastModel = m.model;
+  const s = rate(m.simd);
+  const sc = rate(m.scalar);
+  const n = rate(nat(m.kind, m.entry, 1, m.n, m.in, m.out));
+  mmRows.push([m.model, m.product, `${m.n}×${m.in}→${m.out}`, f(s), `${f((100 * s) / ceiling, 0)}%`, f(sc, 2), fx(s / sc), f(n), `${f((100 * n) / nCeiling, 0)}%`]);
+}
+p(table(['model', 'product', 'N×IN→OUT', 'SIMD wasm', '% ceiling', 'scalar wasm', 'SIMD/scalar', 'native', '% n.ceil'], mmRows, [false, false, false, true, true, true, true, true, true]));
+p();
+
+// 2. BatchNorm
+p('2. BatchNorm forward+backward, training mode (bn_stats + bn_forward + bn_backward): GB/s of 28·N·C·S bytes');
+p('   (each array a kernel touches counted once: stats reads inp; forward reads inp, writes out and xhat; backward reads dout and xhat, writes dinp).');
+p(table(
+  ['input [N,C(,H,W)]', 'SIMD wasm', 'scalar wasm', 'SIMD/scalar', 'native', 'SIMD µs/pass'],
+  wasm.bn.map((b) => [b.shape, f(rate(b.simd)), f(rate(b.scalar), 2), fx(rate(b.simd) / rate(b.scalar)), f(rate(nat(6, 0, 1, b.n, b.c, b.s))), f(t(b.simd) / 1e3, 2)]),
+  [false, true, true, true, true, true],
+));
+p();
+
+// 3. training steps
+const byModel = Object.fromEntries(train.models.map((m) => [m.model, m]));
+const small = byModel['2-16-16-2'];
+const large = byModel['784-256-256-10'];
+const step = (m, key) => t(m.times[key]);
+const nativeStep = (i) => t(nat(10, i, 1));
+const CONTENDERS = [
+  ['simd-api', 'ours SIMD, public API (forward, crossEntropy, backward, SGD step)'],
+  ['simd-trainer', 'ours SIMD, Trainer.run(k) per step'],
+  ['scalar-api', 'ours scalar, public API'],
+  ['scalar-trainer', 'ours scalar, Trainer.run(k) per step'],
+  ['tf-wasm', `TF.js ${train.tf.version} wasm (SIMD ${train.tf.simd ? 'on' : 'OFF'}, ${train.tf.threads ? 'THREADS' : '1 thread'})`],
+  ['tf-cpu', `TF.js ${train.tf.version} cpu`],
+  ['plain', 'plain JavaScript (bench/plainjs.mjs)'],
+  '-',
+  ['simd-raw', 'floor: ours SIMD, same calls on raw Embind handles, no copies'],
+  ['simd-kernels', 'floor: the kernels alone, wasm SIMD (no layers, no JS)'],
+  ['native', 'floor: the kernels alone, native (SIMDe)'],
+];
+p('3. One training step: BN-MLP (Linear → BatchNorm1d → ReLU per hidden layer, then Linear), mean cross-entropy, plain SGD (lr 0.01),');
+p(`   same initial weights and batch for every contender (first-step losses agree: ${lossAgreement()}). × = TF.js wasm time / this time.`);
+// ± half the interquartile range of the samples, relative to the median.
+const spread = (m, key) => {
+  const r = m.times[key];
+  return r ? `±${f((50 * r[`${clock}Iqr`]) / r[clock], 0)}%` : '';
+};
+const stepRows = CONTENDERS.map((c) => {
+  if (c === '-') return '-';
+  const [key, label] = c;
+  const s = key === 'native' ? nativeStep(0) : step(small, key);
+  const l = key === 'native' ? nativeStep(1) : step(large, key);
+  return [label, f(s / 1e3, 1), key === 'native' ? '' : spread(small, key), fx(step(small, 'tf-wasm') / s), f(l / 1e6, 2), key === 'native' ? '' : spread(large, key), fx(step(large, 'tf-wasm') / l)];
+});
+p(table(['', '2-16-16-2, N=32: µs', '', '× TF wasm', '784-256-256-10, N=64: ms', '', '× TF wasm'], stepRows, [false, true, true, true, true, true, true]));
+const leaks = train.models.map((m) => m.tfTensorsGrowth);
+p('   (± is half the interquartile range of the timed samples: the noise of this run. TF.js: prod mode, weights stored [IN, OUT],');
+p(`   the layout its wasm matMul runs fastest; its tensor count grew by ${leaks.join(' and ')} while timed: ${leaks.every((n) => n === 0) ? 'no leak' : 'A LEAK, its times are suspect'}.)`);
+p();
+
+function lossAgreement() {
+  let worst = 0;
+  for (const m of train.models) {
+    const ref = m.firstLoss['simd-api'];
+    for (const v of Object.values(m.firstLoss)) worst = Math.max(worst, Math.abs(v - ref) / Math.abs(ref));
+  }
+  return `largest relative difference ${worst.toExponential(1)}`;
+}
+
+// 4. sizes
+p('4. Module size (gzip -9, node:zlib)');
+p(table(
+  ['', 'raw KB', 'gzip KB'],
+  [
+    ['bnlab-simd.js + bnlab-simd.wasm (glue + wasm)', kb(sizes.simd.raw), kb(sizes.simd.gz)],
+    ['bnlab-scalar.js + bnlab-scalar.wasm', kb(sizes.scalar.raw), kb(sizes.scalar.gz)],
+    ['both variants', kb(sizes.both.raw), kb(sizes.both.gz)],
+    ['typed wrapper, dist/*.js (loaded with either)', kb(sizes.wrapper.raw), kb(sizes.wrapper.gz)],
+    ['TF.js: tf-core.min.js + tf-backend-wasm.min.js + tfjs-backend-wasm-simd.wasm', kb(sizes.tf.raw), kb(sizes.tf.gz)],
+    ['TF.js / ours (SIMD variant)', fx(sizes.tf.raw / sizes.simd.raw), fx(sizes.tf.gz / sizes.simd.gz)],
+  ],
+  [false, true, true],
+));
+p();
+p('5. Page (time to first number, steps/s at 60 fps): not measured here — see the browser tests (tests/e2e).');
+p();
+
+// Targets
+const small256 = wasm.matmul.filter((m) => m.model === '784-256-256-10');
+const worstMm = small256.reduce((a, m) => (rate(m.simd) < rate(a.simd) ? m : a));
+const bnRatios = wasm.bn.map((b) => rate(b.simd) / rate(b.scalar));
+const ok = (c) => (c ? 'MET   ' : 'MISSED');
+const rLarge = step(large, 'tf-wasm') / step(large, 'simd-api');
+const rSmall = step(small, 'tf-wasm') / step(small, 'simd-api');
+const rLargeTr = step(large, 'tf-wasm') / step(large, 'simd-trainer');
+p('Targets (issue 5), from this run:');
+p(`  ${ok(rLarge >= 15)} 784-256-256-10 step, public API, ≥ 15× TF.js wasm SIMD: ${fx(rLarge)} (Trainer.run: ${fx(rLargeTr)})`);
+p(`  ${ok(rSmall >= 100)} 2-16-16-2 step, public API, ≥ 100× TF.js wasm SIMD: ${fx(rSmall)}`);
+p(`  ${ok((rate(worstMm.simd) / ceiling) >= 0.5)} matrix products of the 256-wide model ≥ 50% of the ceiling: lowest ${f((100 * rate(worstMm.simd)) / ceiling, 0)}% (${worstMm.product} ${worstMm.n}×${worstMm.in}→${worstMm.out})`);
+p(`  ${ok(Math.min(...bnRatios) >= 3)} BatchNorm forward+backward SIMD ≥ 3× scalar: ${wasm.bn.map((b, i) => `${b.shape} ${fx(bnRatios[i])}`).join(', ')}`);
+p(`  ${ok(sizes.simd.gz < 60 * 1024 && sizes.scalar.gz < 60 * 1024)} glue + wasm < 60 KB gzipped: SIMD ${kb(sizes.simd.gz)} KB, scalar ${kb(sizes.scalar.gz)} KB (both together ${kb(sizes.both.gz)} KB)`);
+p();
+
+// 6. Where the time goes
+p('6. Where the time of our SIMD step goes');
+p('   API: the public-API step; raw: the same Embind calls on the same model\'s raw handles (no checks, no copies); +copies: raw');
+p('   plus the API\'s two large copies (batch in, input gradient out); kernels: the kernels alone, on 64-byte-aligned buffers.');
+p('   Differences are shares of the API step; "layers+Embind" also holds the cost of the engine\'s 8-byte-aligned buffers.');
+const share = (a, b, api) => `${f(Math.max(0, a - b) / 1e3, 1)} (${f((100 * (a - b)) / api, 0)}%)`;
+const diagRows = train.models.map((m) => {
+  const api = step(m, 'simd-api');
+  const raw = step(m, 'simd-raw');
+  const rawc = step(m, 'simd-raw-copies');
+  const ker = step(m, 'simd-kernels');
+  return [m.model, f(api / 1e3, 1), f(rawc / 1e3, 1), f(raw / 1e3, 1), f(ker / 1e3, 1), share(api, rawc, api), share(rawc, raw, api), share(raw, ker, api), f((100 * ker) / api, 0) + '%'];
+});
+p(table(['model', 'API µs', '+copies µs', 'raw µs', 'kernels µs', 'wrapper rest', 'big copies', 'layers+Embind', 'kernels'], diagRows, [false, true, true, true, true, true, true, true, true]));
+p('   (differences smaller than the ± spreads of section 3 are noise.)');
+for (const m of train.models) {
+  const b = m.boundary;
+  p(`  ${m.model}: one public-API step makes ${b.embindCalls} Embind calls (≈ ${f((b.embindCalls * train.embindCallNs) / 1e3, 1)} µs at ${f(train.embindCallNs, 0)} ns each), copies ${kb(b.bytesIn)} KB into and ${kb(b.bytesOut)} KB out of the wasm heap, allocating ${b.arraysOut} Float32Arrays.`);
+}
+const mis = wasm.misaligned.map((r) => {
+  const what = r.product ? `${r.product} ${r.n}×${r.in}→${r.out}` : `BN ${r.shape}`;
+  return `${what} ${f(100 * (t(r.misaligned) / t(r.aligned) - 1), 0)}%`;
+});
+p(`  buffers 8 bytes off a 16-byte boundary (Emscripten 3.1.6's malloc aligns to 8 bytes; ctx.stage's block too) change the SIMD kernels' time by: ${mis.join(', ')}.`);
+for (const m of train.models) {
+  const products = wasm.matmul.filter((r) => r.model === m.model);
+  const sum = products.reduce((acc, r) => acc + t(r.simd), 0);
+  const first = products.find((r) => r.product === 'backward-input' && r.in === m.sizes[0]);
+  p(`  ${m.model}: its 9 matrix products take ${f(sum / 1e3, 1)} µs (timed alone, warm caches) of the ${f(step(m, 'simd-kernels') / 1e3, 1)} µs kernels-only step;` +
+    ` the first layer's input gradient (dinp ${first.n}×${first.in}, which nothing uses) is ${f(t(first.simd) / 1e3, 1)} µs of it (${f((100 * t(first.simd)) / step(m, 'simd-api'), 0)}% of the API step) plus a ${kb(4 * first.n * first.in)} KB copy out.`);
+}
+p();
+
+// Catalogue
+p('7. Every kernel of cpp/kernels/kernel_table.h at one size of the 784-256-256-10 model (µs per call)');
+const catRows = wasm.catalogue.map((c) => {
+  const size = c.kind <= 2 ? `${c.a}×${c.b}→${c.c}` : c.kind <= 5 ? `[${c.a},${c.b}]` : `${c.a}`;
+  return [c.kernel, size, f(t(c.simd) / 1e3, 2), f(t(c.simdref) / 1e3, 2), f(t(c.scalar) / 1e3, 2), fx(t(c.scalar) / t(c.simd)), f(t(nat(c.kind, c.entry, 1, c.a, c.b, c.c)) / 1e3, 2), f(t(nat(c.kind, c.entry, 0, c.a, c.b, c.c)) / 1e3, 2)];
+});
+p(table(['kernel', 'size', 'SIMD wasm', 'ref (SIMD module)', 'ref (scalar module)', 'SIMD/scalar', 'native simd', 'native ref'], catRows, [false, false, true, true, true, true, true, true]));
+p();
+p(`(bench took ${f((Date.now() - started) / 1000, 0)} s: ${Object.entries(phases).map(([k, v]) => `${k} ${f(v, 0)} s`).join(', ')}; raw numbers in build/bench/last-run.json)`);
+
+const report = out.join('\n');
+process.stdout.write(report + '\n');
+const raw = { clock, quick, args, loadStart, loadEnd, phases, wasm, native, train, sizes, report };
+mkdirSync(`${ROOT}build/bench`, { recursive: true });
+writeFileSync(`${ROOT}build/bench/last-run.json`, JSON.stringify(raw, null, 1));
+if (jsonFile) writeFileSync(jsonFile, JSON.stringify(raw, null, 1));

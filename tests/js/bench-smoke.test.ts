@@ -1,0 +1,210 @@
+// The benchmark's baselines are correct implementations of the same training step, not strawmen:
+// bench/plainjs.mjs and bench/tfjs.mjs (TF.js 4.22, wasm and cpu backends) give the engine's loss,
+// gradients and updated parameters for the same weights and batch, within float32 round-off.
+// No timing here: `npm run bench` measures, this only checks that it compares like with like.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadLab, type Lab } from '../../dist/index.js';
+import { LR, MODELS, initialState, layout, makeBatch } from '../../bench/common.mjs';
+import { PlainMLP } from '../../bench/plainjs.mjs';
+import { TfMLP, loadTf } from '../../bench/tfjs.mjs';
+import { MODULES, U, expectClose, expectCloseScalar, gammaN } from './helpers.js';
+
+type Dict = Record<string, Float32Array>;
+interface Spec {
+  name: string;
+  sizes: number[];
+  batch: number;
+}
+interface StepResult {
+  loss: number;
+  grads: Dict;
+  after: Dict;
+}
+
+/** One step through the public API, as the README writes it; gradients read before the update. */
+function engineStep(lab: Lab, spec: Spec, state: Dict, x: Float32Array, y: Int32Array): StepResult {
+  const { sizes, batch: N } = spec;
+  const layers = [];
+  for (let h = 0; h < sizes.length - 1; h++) {
+    layers.push(new lab.Linear(sizes[h]!, sizes[h + 1]!));
+    if (h < sizes.length - 2) layers.push(new lab.BatchNorm1d(sizes[h + 1]!), new lab.ReLU());
+  }
+  const model = new lab.Sequential(layers);
+  model.loadStateDict(state);
+  const opt = new lab.SGD(model, { lr: LR });
+  opt.zeroGrad();
+  const logits = model.forward(x, [N, sizes[0]!]);
+  const { loss, grad } = lab.crossEntropy(logits, y, [N, sizes[sizes.length - 1]!]);
+  model.backward(grad);
+  const grads: Dict = {};
+  for (const [i, layer] of layers.entries()) {
+    const l = layer as unknown as { weightGrad?: Float32Array | null; biasGrad?: Float32Array | null };
+    if (l.weightGrad) grads[`${i}.weight`] = l.weightGrad;
+    if (l.biasGrad) grads[`${i}.bias`] = l.biasGrad;
+  }
+  opt.step();
+  const after = model.stateDict();
+  model.dispose();
+  opt.dispose();
+  return { loss, grads, after };
+}
+
+/**
+ * Allowed differences, from the plain implementation's intermediate values (tests/js/helpers.ts's
+ * model: 2γ(L)·S). L counts the roundings on the longest path through the step: the forward dot
+ * products (IN per layer), BatchNorm's two statistics passes and its two backward sums (N each),
+ * the loss (K), the input-gradient dot products (OUT per layer) and the gradient sums (N), plus a
+ * few single operations. S is, per element, the sum of the magnitudes of the terms of its last
+ * reduction, with BatchNorm's input gradient counted by the magnitudes of its three terms
+ * (N·|dy|, Σ|dy|, |xhat|·Σ|dy·xhat|): the step cancels there by construction (a Linear bias before
+ * BatchNorm has a gradient of exactly 0), so relative comparisons would be meaningless.
+ */
+function tolerances(spec: Spec, plain: PlainMLP, x: Float32Array, y: Int32Array) {
+  const { sizes, batch: N } = spec;
+  const H = sizes.length - 2;
+  const K = sizes[H + 1]!;
+  let L = 16 + N + K;
+  for (let h = 0; h <= H; h++) L += 2 * sizes[h]! + sizes[h + 1]! + (h < H ? 4 * N : 0);
+  const g2 = 2 * gammaN(L);
+  const p = plain as unknown as {
+    dz: Float32Array[];
+    da: Float32Array[];
+    a: Float32Array[];
+    xhat: Float32Array[];
+    norms: { gamma: Float32Array; invstd: Float32Array }[];
+  };
+  const { linears, norms } = layout(sizes);
+  const tol: Dict = {};
+  for (let h = H; h >= 0; h--) {
+    const IN = sizes[h]!;
+    const OUT = sizes[h + 1]!;
+    const dz = p.dz[h]!;
+    const dzAbs = new Float64Array(N * OUT);
+    if (h === H) {
+      // (softmax - onehot)/N: the target entry is (p - 1)/N, terms of magnitude (p + 1)/N.
+      for (let n = 0; n < N; n++) {
+        for (let k = 0; k < K; k++) {
+          const i = n * K + k;
+          dzAbs[i] = k === y[n] ? (2 + N * dz[i]!) / N : Math.abs(dz[i]!);
+        }
+      }
+    } else {
+      const dy = p.da[h]!;
+      const xh = p.xhat[h]!;
+      const { gamma, invstd } = p.norms[h]!;
+      for (let c = 0; c < OUT; c++) {
+        let sDy = 0;
+        let sDyX = 0;
+        for (let n = 0; n < N; n++) {
+          sDy += Math.abs(dy[n * OUT + c]!);
+          sDyX += Math.abs(dy[n * OUT + c]! * xh[n * OUT + c]!);
+        }
+        const k = (Math.abs(gamma[c]!) * invstd[c]!) / N;
+        for (let n = 0; n < N; n++) {
+          const i = n * OUT + c;
+          dzAbs[i] = k * (N * Math.abs(dy[i]!) + sDy + Math.abs(xh[i]!) * sDyX);
+        }
+      }
+      const b = norms[h]!;
+      tol[`${b.key}.weight`] = Float32Array.from({ length: OUT }, (_, c) => {
+        let s = 0;
+        for (let n = 0; n < N; n++) s += Math.abs(dy[n * OUT + c]! * xh[n * OUT + c]!);
+        return g2 * s;
+      });
+      tol[`${b.key}.bias`] = Float32Array.from({ length: OUT }, (_, c) => {
+        let s = 0;
+        for (let n = 0; n < N; n++) s += Math.abs(dy[n * OUT + c]!);
+        return g2 * s;
+      });
+    }
+    const inp = h === 0 ? x : p.a[h - 1]!;
+    const tw = new Float32Array(OUT * IN);
+    const tb = new Float32Array(OUT);
+    for (let n = 0; n < N; n++) {
+      for (let o = 0; o < OUT; o++) {
+        const d = dzAbs[n * OUT + o]!;
+        tb[o] += g2 * d;
+        for (let i = 0; i < IN; i++) tw[o * IN + i] += g2 * d * Math.abs(inp[n * IN + i]!);
+      }
+    }
+    tol[`${linears[h]!.key}.weight`] = tw;
+    tol[`${linears[h]!.key}.bias`] = tb;
+  }
+  // The loss: per row, log-sum-exp and the target's logit, terms bounded by 2·Σ|logits| + log K.
+  const logits = (plain as unknown as { z: Float32Array[] }).z[H]!;
+  let sLoss = 0;
+  for (let i = 0; i < logits.length; i++) sLoss += 2 * Math.abs(logits[i]!);
+  sLoss = (sLoss + N * Math.log(K)) / N;
+  return { grads: tol, loss: g2 * sLoss, L };
+}
+
+/** Parameters after p -= lr·g: the gradient's allowance times lr, plus the update's own roundings. */
+function afterTolerance(before: Dict, gradTol: Dict, grads: Dict): Dict {
+  const out: Dict = {};
+  for (const [k, t] of Object.entries(gradTol)) {
+    out[k] = Float32Array.from(t, (v, i) => LR * v + 4 * U * (Math.abs(before[k]![i]!) + LR * Math.abs(grads[k]![i]!)));
+  }
+  return out;
+}
+
+function compare(label: string, got: StepResult, ref: StepResult, spec: Spec, state: Dict, tol: ReturnType<typeof tolerances>) {
+  expectCloseScalar(got.loss, ref.loss, { atol: tol.loss }, `${label}: loss`);
+  for (const key of Object.keys(tol.grads)) {
+    expectClose(got.grads[key], ref.grads[key]!, { atol: tol.grads[key] }, `${label}: gradient ${key}`);
+  }
+  const tAfter = afterTolerance(state, tol.grads, ref.grads);
+  for (const key of Object.keys(tAfter)) {
+    expectClose(got.after[key], ref.after[key]!, { atol: tAfter[key] }, `${label}: ${key} after the SGD step`);
+  }
+  expect(Object.keys(got.grads).sort(), `${label}: the same parameters`).toEqual(Object.keys(ref.grads).sort());
+}
+
+const labs = new Map<boolean, Lab>();
+beforeAll(async () => {
+  for (const simd of MODULES) labs.set(simd, await loadLab({ simd }));
+});
+
+for (const spec of MODELS as Spec[]) {
+  describe(`benchmark baselines, ${spec.name} (batch ${spec.batch})`, () => {
+    const state = initialState(spec.sizes, 1) as Dict;
+    const { x, y } = makeBatch(spec.sizes, spec.batch, 2) as { x: Float32Array; y: Int32Array };
+    const plain = new PlainMLP(spec.sizes, state, { lr: LR });
+    const plainResult: StepResult = { loss: plain.step(x, y, spec.batch), grads: plain.gradients(), after: plain.stateDict() };
+    const tol = tolerances(spec, plain, x, y);
+
+    for (const simd of MODULES) {
+      it(`plain JavaScript matches the engine (${simd ? 'SIMD' : 'scalar'} build)`, () => {
+        const ours = engineStep(labs.get(simd)!, spec, state, x, y);
+        compare(`plain vs engine (${simd ? 'SIMD' : 'scalar'})`, plainResult, ours, spec, state, tol);
+      });
+    }
+
+    for (const backend of ['wasm', 'cpu'] as const) {
+      it(`TF.js ${backend} matches the engine`, async (ctx) => {
+        const loaded = await tfWithin(10_000);
+        if (!loaded.tf) ctx.skip(loaded.reason);
+        const tf = loaded.tf!;
+        await tf.setBackend(backend);
+        const model = new TfMLP(tf, backend, spec.sizes, state, { lr: LR });
+        const r = model.step(x, y, spec.batch, true) as { loss: number; grads: Dict };
+        const tfResult: StepResult = { loss: r.loss, grads: r.grads, after: model.stateDict() };
+        model.dispose();
+        const ours = engineStep(labs.get(true)!, spec, state, x, y);
+        compare(`TF.js ${backend} vs engine`, tfResult, ours, spec, state, tol);
+      }, 60_000);
+    }
+  });
+}
+
+// TF.js loads once per file (its first load bundles it with Vite and compiles its wasm); past
+// 10 s the TF.js comparisons are skipped rather than slowing the suite down.
+let tfLoad: Promise<{ tf?: Awaited<ReturnType<typeof loadTf>>; reason?: string }> | null = null;
+function tfWithin(ms: number) {
+  tfLoad ??= Promise.race([
+    loadTf().then((tf) => ({ tf })),
+    new Promise<{ reason: string }>((resolve) =>
+      setTimeout(() => resolve({ reason: `TF.js took more than ${ms / 1000} s to load (Vite bundle + wasm compile); comparison skipped` }), ms).unref(),
+    ),
+  ]);
+  return tfLoad;
+}
