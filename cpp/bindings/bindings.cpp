@@ -130,13 +130,17 @@ int module_forward(Module& m, uintptr_t x, int rank, int d0, int d1, int d2, int
   return report(m.forward(ptr<float>(x), s));
 }
 
-int module_backward(Module& m, uintptr_t dy, int len) {
+int module_backward(Module& m, uintptr_t dy, int len, bool input_grad) {
   if (!m.has_forward()) return report(Status::state_error("backward() needs a forward() first"));
   if (static_cast<size_t>(len) != m.output_shape().numel())
     return report(Status::range_error("dy: expected " + std::to_string(m.output_shape().numel()) +
                                       " values (the last output's shape " + m.output_shape().str() +
                                       "), got " + std::to_string(len)));
-  return report(m.backward(ptr<float>(dy)));
+  const bool before = m.input_grad_needed();
+  m.set_input_grad_needed(input_grad);
+  const int code = report(m.backward(ptr<float>(dy)));
+  m.set_input_grad_needed(before);
+  return code;
 }
 
 uintptr_t output_ptr(Module& m) { return addr(m.output().data()); }

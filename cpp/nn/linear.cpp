@@ -54,8 +54,10 @@ Status Linear::forward(const float* x, const Shape& shape) {
 
 Status Linear::backward(const float* dy) {
   if (!has_forward_) return Status::state_error("backward() needs a forward() first");
-  BN_TRY(dinp_.resize(input_.size()));
-  kernels::active::linear_backward_input(dinp_.data(), dy, weight_.data(), rows_, in_, out_);
+  if (input_grad_needed_) {
+    BN_TRY(dinp_.resize(input_.size()));
+    kernels::active::linear_backward_input(dinp_.data(), dy, weight_.data(), rows_, in_, out_);
+  }
   kernels::active::linear_backward_params(dweight_.data(), has_bias_ ? dbias_.data() : nullptr, dy,
                                           input_.data(), rows_, in_, out_);
   weight_grad_defined_ = true;

@@ -60,6 +60,11 @@ class Module {
   // Parameter gradients accumulate (+=).
   virtual Status backward(const float* dy) = 0;
 
+  // When false, backward() may skip computing input_grad() (its contents are then unspecified):
+  // a model's first layer has no one to pass it to, and for a Linear it is a third of the work.
+  void set_input_grad_needed(bool needed) { input_grad_needed_ = needed; }
+  bool input_grad_needed() const { return input_grad_needed_; }
+
   virtual void set_training(bool training) { training_ = training; }
   bool training() const { return training_; }
 
@@ -79,6 +84,7 @@ class Module {
 
  protected:
   bool training_ = true;
+  bool input_grad_needed_ = true;
   bool has_forward_ = false;  // a forward succeeded since construction (backward needs one)
   uint64_t forward_count_ = 0;
   // Every successful forward ends here.

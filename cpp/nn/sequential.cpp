@@ -47,7 +47,10 @@ Status Sequential::backward(const float* dy) {
                                  ") was run on its own since this model's forward(); call the model's forward() again before backward()");
   const float* g = dy;
   for (size_t i = children_.size(); i-- > 0;) {
+    // Only the first layer's input gradient leaves the model; it is skipped when nobody wants it.
+    if (i == 0) children_[0]->set_input_grad_needed(input_grad_needed_);
     Status st = children_[i]->backward(g);
+    if (i == 0) children_[0]->set_input_grad_needed(true);
     if (!st) {
       st.message = "layer " + std::to_string(i) + " (" + children_[i]->kind() + "): " + st.message;
       return st;

@@ -77,6 +77,7 @@ Status Trainer::init(const MLPConfig& model, const TrainerConfig& cfg, DataView 
   diverged_at_ = 0;
   first_loss_ = -1;
   mlp_.model->set_training(true);
+  mlp_.model->set_input_grad_needed(false);  // nothing uses the gradient w.r.t. the data
   return Status::ok();
 }
 

@@ -4,7 +4,7 @@
 
 export interface RawModule {
   forward(x: number, rank: number, d0: number, d1: number, d2: number, d3: number): number;
-  backward(dy: number, length: number): number;
+  backward(dy: number, length: number, inputGrad: boolean): number;
   outputPtr(): number;
   outputRank(): number;
   outputDim(i: number): number;
