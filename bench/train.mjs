@@ -76,7 +76,7 @@ function rawStepper(m, spec, copies = false) {
       if (copies) mod.HEAPF32.set(x, px >> 2);
       ctx.check(raw.forward(px, 2, N, IN, 0, 0));
       ctx.check(mod.crossEntropy(raw.outputPtr(), py, N, K, pg));
-      ctx.check(raw.backward(pg, N * K));
+      ctx.check(raw.backward(pg, N * K, true)); // the same work as the public API step above
       if (copies) mod.HEAPF32.slice(raw.inputGradPtr() >> 2, (raw.inputGradPtr() >> 2) + N * IN);
       sgd.step();
       return mod.lastScalar(0);
