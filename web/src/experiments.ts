@@ -24,20 +24,9 @@ export interface TrainingJob {
   chunk?: number;
 }
 
-/** The whole run's metrics, concatenated over its chunks. */
-export interface TrainingResult {
+/** The whole run's metrics: TrainMetrics' arrays concatenated over its chunks. */
+export interface TrainingResult extends Omit<TrainMetrics, 'firstStep'> {
   label?: string;
-  /** Steps completed. */
-  steps: number;
-  loss: Float32Array;
-  batchAccuracy: Float32Array;
-  percentiles: Float32Array;
-  gradNorms: Float32Array;
-  evalSteps: Float32Array;
-  evalLoss: Float32Array;
-  evalAccuracy: Float32Array;
-  diverged: boolean;
-  divergedAt: number | null;
   /** True when the run was cancelled before `steps`. */
   cancelled: boolean;
   /** Wall-clock milliseconds spent training (excluding data loading). */
