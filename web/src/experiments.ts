@@ -84,11 +84,13 @@ export async function runJob(lab: Lab, job: TrainingJob, hooks: RunHooks = {}): 
   const parts: Record<keyof Omit<TrainMetrics, 'firstStep' | 'steps' | 'diverged' | 'divergedAt'>, Float32Array[]> = {
     loss: [], batchAccuracy: [], percentiles: [], gradNorms: [], evalSteps: [], evalLoss: [], evalAccuracy: [],
   };
-  const trainer = new lab.Trainer({ ...job.trainer, train: split.train, test: split.test });
+  let trainer: InstanceType<Lab['Trainer']> | undefined;
   let ms = 0;
   let cancelled = false;
   let diverged: number | null = null;
   try {
+    // Inside the try: bad trainer options must not leak the datasets just loaded.
+    trainer = new lab.Trainer({ ...job.trainer, train: split.train, test: split.test });
     while (trainer.step < job.steps && diverged === null) {
       const t0 = performance.now();
       const m = trainer.run(Math.min(chunk, job.steps - trainer.step));
@@ -117,7 +119,7 @@ export async function runJob(lab: Lab, job: TrainingJob, hooks: RunHooks = {}): 
       ms,
     };
   } finally {
-    trainer.dispose();
+    trainer?.dispose();
     for (const d of sets) d.dispose();
   }
 }
