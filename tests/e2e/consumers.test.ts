@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from './browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-ignore: a plain .mjs script, without type declarations
 import { startServer } from '../../scripts/serve.mjs';
@@ -59,21 +60,6 @@ async function consumerProject(name: string): Promise<string> {
   // The package has no runtime dependencies, so nothing may come from the network.
   await sh('npm', ['install', tarball, '--offline', '--no-audit', '--no-fund', '--loglevel=error'], dir);
   return dir;
-}
-
-async function launch(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
 }
 
 beforeAll(async () => {
@@ -161,7 +147,7 @@ describe('package consumers', () => {
     expect(existsSync(path.join(dir, 'dist', 'index.html'))).toBe(true);
 
     const server = await startServer({ port: 0, root: path.join(dir, 'dist') });
-    browser ??= await launch();
+    browser ??= await launchChromium();
     const context = await browser.newContext();
     const problems: string[] = [];
     try {

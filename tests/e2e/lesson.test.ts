@@ -6,7 +6,8 @@
 // Any console error or warning, page error, dialog, CSP violation or failed request fails a test.
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { launchChromium } from './browser.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 // @ts-ignore: a plain .mjs script, without type declarations
 import { startServer } from '../../scripts/serve.mjs';
@@ -60,10 +61,7 @@ const texts = (page: Page, selector: string) => page.locator(selector).evaluateA
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   server = await startServer({ port: 0 });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
 }, 60_000);
 
 afterEach(async () => {

@@ -8,7 +8,8 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { launchChromium } from './browser.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 // @ts-ignore: a plain .mjs script, without type declarations
 import { CSP, startServer } from '../../scripts/serve.mjs';
@@ -19,21 +20,6 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
 
 let server: { url: string; close(): Promise<void> };
 let browser: Browser;
-
-async function launch(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
-}
 
 /** Everything the page must not produce; collected per page, asserted empty at the end. */
 interface Problems {
@@ -101,7 +87,7 @@ const texts = (page: Page, selector: string) => page.locator(selector).evaluateA
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   server = await startServer({ port: 0 });
-  browser = await launch();
+  browser = await launchChromium();
 }, TIMEOUT);
 
 afterAll(async () => {
