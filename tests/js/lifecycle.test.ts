@@ -14,6 +14,7 @@
 // called directly.)
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadLab } from '../../dist/index.js';
+import { rng } from './helpers.js';
 
 type Lab = Awaited<ReturnType<typeof loadLab>>;
 type Any = any;
@@ -21,17 +22,6 @@ type Any = any;
 // "... was disposed" or "... used after dispose()".
 const DISPOSED = /\bdispose(d\b|\(\))/i;
 
-// mulberry32: a small seeded generator so the random data is the same on every run.
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const randn = (n: number, seed: number, scale = 1, offset = 0) => {
   const r = rng(seed);
   return Float32Array.from({ length: n }, () => offset + scale * (r() + r() + r() - 1.5) * 2);

@@ -9,22 +9,11 @@
 //  - the losses refuse NaN and Infinity with a RangeError.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadLab, type Dataset } from '../../dist/index.js';
-import { gammaN, U } from './helpers.js';
+import { gammaN, rng, U } from './helpers.js';
 
 type Lab = Awaited<ReturnType<typeof loadLab>>;
 type Metrics = ReturnType<InstanceType<Lab['Trainer']>['run']>;
 
-// mulberry32: deterministic data on every run.
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** x[n, c, s] for a row-major [N, C, S] layout. */
 const at = (n: number, c: number, s: number, C: number, S: number) => (n * C + c) * S + s;
