@@ -2,6 +2,7 @@
 // and in both the SIMD and scalar builds. Not PyTorch's generator: fixtures load weights instead.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 
@@ -23,11 +24,12 @@ class Rng {
   // Uniform in [lo, hi).
   double uniform(double lo, double hi) { return lo + (hi - lo) * uniform(); }
   // Standard normal (Box-Muller; one value per call keeps the stream simple to reason about).
+  // The log and cosine are float's: double's would add 9 KB of tables and range reduction to the
+  // module, for noise that only ever feeds float data.
   double normal() {
-    double u1 = uniform();
-    double u2 = uniform();
-    if (u1 < 1e-300) u1 = 1e-300;
-    return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+    const float u1 = std::max(static_cast<float>(uniform()), 0x1.0p-64f);  // > 0: log(0) is -inf
+    const float u2 = static_cast<float>(uniform());
+    return static_cast<double>(std::sqrt(-2.0f * std::log(u1)) * std::cos(6.28318530717958647f * u2));
   }
   // A uniform integer in [0, n), n >= 1 (rejection sampling: no modulo bias).
   uint64_t below(uint64_t n) {

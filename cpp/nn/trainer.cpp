@@ -270,9 +270,9 @@ Status Trainer::predict_grid(float* out, double x0, double x1, double y0, double
     for (int r = 0; r < rows; ++r) {
       const float* row = logits + static_cast<size_t>(r) * static_cast<size_t>(k);
       const float mx = *std::max_element(row, row + k);
-      double sum = 0;
-      for (int c = 0; c < k; ++c) sum += std::exp(static_cast<double>(row[c]) - mx);
-      const double p1 = std::exp(static_cast<double>(row[1]) - mx) / sum;
+      double sum = 0;  // float exponentials, as in cross_entropy
+      for (int c = 0; c < k; ++c) sum += static_cast<double>(std::exp(row[c] - mx));
+      const double p1 = static_cast<double>(std::exp(row[1] - mx)) / sum;
       out[start + r] = std::isfinite(p1) ? static_cast<float>(p1) : 0.5f;
     }
   }
