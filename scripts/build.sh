@@ -13,6 +13,15 @@ if [ ! -f build/wasm/CMakeCache.txt ]; then
     "-DCMAKE_CROSSCOMPILING_EMULATOR=$(command -v node);--no-experimental-fetch" >/dev/null
 fi
 cmake --build build/wasm --target bnlab-simd bnlab-scalar -j "$jobs"
+# Emscripten 3.1.6 minifies the glue's whitespace but not its names (that needs the Closure
+# Compiler, which Debian does not package in a usable version). rolldown (Vite's bundler, already
+# installed) mangles the local names: 12.4 KB -> 8.9 KB gzipped. Idempotent, so incremental
+# builds may run it again on an already minified file.
+for variant in simd scalar; do
+  glue="dist/wasm/bnlab-${variant}.js"
+  npx --no-install rolldown "$glue" --format esm --minify --file "$glue.min" >/dev/null
+  mv "$glue.min" "$glue"
+done
 npx tsc -p tsconfig.json
 # The published .d.ts files name the module's internal types: ship their declaration too.
 cp web/src/wasm/module.d.ts dist/wasm/module.d.ts
