@@ -37,8 +37,10 @@ async function port(): Promise<Port> {
 const labs = new Map<boolean, Promise<Lab>>();
 const controls = new Map<number, { paused: boolean; cancelled: boolean; wake?: () => void }>();
 
-const io = await port();
-io.listen((msg) => {
+// No top-level await: bundlers build workers as classic scripts by default (Vite: iife), which
+// cannot hold one. Messages that arrive before the listener are queued (the listener is set in a
+// microtask, before any message task runs; worker_threads buffers until a listener exists).
+void port().then((io) => io.listen((msg) => {
   if (msg.type !== 'run') {
     const c = controls.get(msg.id);
     if (!c) return;
@@ -73,4 +75,4 @@ io.listen((msg) => {
       io.post({ type: 'error', id, name: err.name, message: err.message });
     })
     .finally(() => controls.delete(id));
-});
+}));

@@ -10,9 +10,10 @@ interface WorkerLike {
 }
 
 async function spawn(): Promise<WorkerLike> {
-  const url = new URL('./worker.js', import.meta.url);
-  if (typeof Worker !== 'undefined' && url.protocol !== 'file:') {
-    const w = new Worker(url, { type: 'module' });
+  if (typeof Worker !== 'undefined' && !import.meta.url.startsWith('file:')) {
+    // Written out in one expression: bundlers (Vite, webpack, rollup) recognise exactly
+    // `new Worker(new URL('…', import.meta.url))` and bundle the worker with its imports.
+    const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
     return {
       post: (m) => w.postMessage(m),
       onReply: (h) => w.addEventListener('message', (e: MessageEvent<WorkerReply>) => h(e.data)),
@@ -23,7 +24,8 @@ async function spawn(): Promise<WorkerLike> {
   const { Worker: NodeWorker } = (await import(/* @vite-ignore */ name)) as {
     Worker: new (u: URL) => { postMessage(m: unknown): void; on(ev: 'message', h: (m: WorkerReply) => void): void; terminate(): Promise<number> };
   };
-  const w = new NodeWorker(url);
+  const script = './worker.js'; // not a literal, so that browser bundlers leave this branch's URL alone
+  const w = new NodeWorker(new URL(script, import.meta.url));
   return { post: (m) => w.postMessage(m), onReply: (h) => w.on('message', h), terminate: () => void w.terminate() };
 }
 
