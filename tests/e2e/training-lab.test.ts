@@ -2,8 +2,10 @@
 // press play and watch both runs' step counter and losses move, pause and see the step stop,
 // set a huge learning rate and see the run without BN report "diverged at step k", run a
 // learning-rate sweep and see its progress and results, and check that the page keeps painting
-// frames while training (the worker does the work). Any console error, page error, CSP
-// violation or failed request fails the test. Screenshots at phone and desktop widths.
+// frames while training (the worker does the work), and that the curves are uPlot charts that
+// really show both runs (pixels of each run's colour on their canvases, values under the cursor,
+// PNG and CSV exports). Any console error, page error, CSP violation or failed request fails the
+// test. Screenshots at phone and desktop widths.
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
@@ -53,6 +55,60 @@ async function open(width: number, height: number, colorScheme: 'light' | 'dark'
   return { context, page, lab, problems };
 }
 
+/** Colours looked for on chart canvases: the runs' lines (Okabe–Ito) and the grid in each theme. */
+const COLORS = {
+  noBn: [0xd5, 0x5e, 0x00, 24],
+  bn: [0x00, 0x72, 0xb2, 24],
+  gridLight: [0xe2, 0xe4, 0xe8, 2],
+  gridDark: [0x33, 0x37, 0x3f, 2],
+} as const;
+type ColorName = keyof typeof COLORS;
+
+/**
+ * The chart titled `title` in the lab's shadow root: whether uPlot drew it, its canvas size, and
+ * how many opaque pixels of each COLORS entry its canvas holds (null: no such uPlot chart).
+ */
+async function chartPixels(lab: Locator, title: string): Promise<{ width: number; height: number; counts: Record<ColorName, number> } | null> {
+  return lab.evaluate((host, { title, colors }) => {
+    const fig = [...host.shadowRoot!.querySelectorAll('figure.chart')].find((f) => f.querySelector('figcaption')?.textContent === title);
+    const canvas = fig?.querySelector<HTMLCanvasElement>('.plot > .uplot > .u-wrap > canvas');
+    if (!canvas || !canvas.width) return null;
+    // Read a copy: repeated readbacks of the chart's own canvas make Chromium warn.
+    const ctx = new OffscreenCanvas(canvas.width, canvas.height).getContext('2d')!;
+    ctx.drawImage(canvas, 0, 0);
+    const px = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+    const counts = Object.fromEntries(Object.keys(colors).map((k) => [k, 0])) as Record<string, number>;
+    for (let i = 0; i < px.length; i += 4) {
+      if (px[i + 3]! < 250) continue;
+      for (const [name, [r, g, b, tol]] of Object.entries(colors)) {
+        if (Math.abs(px[i]! - r) <= tol && Math.abs(px[i + 1]! - g) <= tol && Math.abs(px[i + 2]! - b) <= tol) counts[name]!++;
+      }
+    }
+    return { width: canvas.width, height: canvas.height, counts: counts as Record<ColorName, number> };
+  }, { title, colors: COLORS });
+}
+
+/** The left `width` pixels of a chart's canvas (its y axis: tick labels at their heights), as one string. */
+async function yAxisPixels(lab: Locator, title: string, width = 36): Promise<string> {
+  return lab.evaluate((host, { title, width }) => {
+    const fig = [...host.shadowRoot!.querySelectorAll('figure.chart')].find((f) => f.querySelector('figcaption')?.textContent === title);
+    const canvas = fig!.querySelector<HTMLCanvasElement>('.uplot canvas')!;
+    const ctx = new OffscreenCanvas(width, canvas.height).getContext('2d')!;
+    ctx.drawImage(canvas, 0, 0);
+    return Array.from(ctx.getImageData(0, 0, width, canvas.height).data).join(',');
+  }, { title, width });
+}
+
+const LOSS = 'Training loss';
+const ACCURACY = 'Test accuracy';
+const PERCENTILES = ['Without BN', 'With BN'].map((name) => `${name}: last hidden layer, unit 0 input (15/50/85th percentiles)`);
+
+/** A PNG's width and height from its IHDR chunk (after checking its signature). */
+function pngSize(bytes: Buffer): { width: number; height: number } {
+  expect(bytes.subarray(0, 8).toString('hex'), 'PNG signature').toBe('89504e470d0a1a0a');
+  return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
+}
+
 const stepOf = async (lab: Locator) => Number(((await lab.locator('.step-count').textContent()) ?? '').replace(/\D/g, ''));
 const statsOf = (lab: Locator, i: number) => lab.locator(`.run-${i} .stats`).textContent();
 
@@ -92,6 +148,65 @@ describe('<bn-training-lab>', () => {
     // Step: exactly ten more.
     await lab.getByRole('button', { name: 'Step' }).click();
     await expect.poll(() => stepOf(lab)).toBe(paused + 10);
+    // The curves are uPlot charts showing both runs: each run's colour on the loss and accuracy
+    // canvases, and one run each on the percentile charts (median line; the band is translucent).
+    await page.waitForTimeout(300);
+    for (const title of [LOSS, ACCURACY]) {
+      const c = await chartPixels(lab, title);
+      expect(c, title).not.toBeNull();
+      expect(c!.counts.noBn, `${title}: pixels of the run without BN`).toBeGreaterThan(100);
+      expect(c!.counts.bn, `${title}: pixels of the run with BN`).toBeGreaterThan(100);
+    }
+    for (const [i, title] of PERCENTILES.entries()) {
+      const c = await chartPixels(lab, title);
+      expect(c!.counts[i ? 'bn' : 'noBn'], title).toBeGreaterThan(100);
+      expect(c!.counts[i ? 'noBn' : 'bn'], title).toBe(0);
+    }
+    // The percentile charts share one y axis: the same tick labels at the same heights.
+    const axes = await Promise.all(PERCENTILES.map((t) => yAxisPixels(lab, t)));
+    expect(axes[0]!.length).toBeGreaterThan(1000);
+    expect(axes[0] === axes[1], 'the two percentile charts have the same y axis').toBe(true);
+    // The sweep charts are not built before a sweep.
+    expect(await lab.locator('.sweeps .uplot').count()).toBe(0);
+    // Text alternatives: each chart is an image named by its latest values.
+    const value = String.raw`[\d.e\u2212+]+`;
+    await expect.poll(() => lab.getByRole('img', { name: new RegExp(`^Training loss: cross-entropy against step \\(log y axis\\)\\. Without BN: ${value} at step \\d+\\. With BN: ${value} at step \\d+\\.$`) }).count()).toBe(1);
+    await expect.poll(() => lab.getByRole('img', { name: new RegExp(`^Test accuracy: accuracy against step\\. Without BN: ${value} at step \\d+\\. With BN: ${value} at step \\d+\\.$`) }).count()).toBe(1);
+    // Under the cursor, the legend reads out both runs' values at that step.
+    const loss = lab.locator('figure.chart').first();
+    await loss.locator('.u-over').hover({ position: { x: 150, y: 60 } });
+    await expect.poll(() => loss.locator('.plot .at').textContent()).toMatch(/^step \d+(\.\d+)?$/);
+    expect(await loss.locator('.legend .value').allTextContents()).toEqual([expect.stringMatching(/^[\d.]+$/), expect.stringMatching(/^[\d.]+$/)]);
+    await page.mouse.move(5, 5);
+    await expect.poll(() => loss.locator('.plot .at').textContent()).toBe('');
+    // PNG export: the canvas as drawn, with the title and legend above it.
+    const shown = (await chartPixels(lab, LOSS))!;
+    const [png] = await Promise.all([page.waitForEvent('download'), lab.getByRole('button', { name: 'Download the loss chart as PNG' }).click()]);
+    expect(png.suggestedFilename()).toBe('loss.png');
+    const fs = await import('node:fs');
+    const bytes = fs.readFileSync(await png.path());
+    fs.writeFileSync(`${SHOTS}training-lab-loss-export.png`, bytes);
+    const size = pngSize(bytes);
+    expect(size.width).toBe(shown.width);
+    expect(size.height).toBeGreaterThan(shown.height + 20);
+    // ...and the exported image shows both runs too (decoded in the page).
+    const exported = await page.evaluate(async (b64) => {
+      const blob = new Blob([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], { type: 'image/png' });
+      const img = await createImageBitmap(blob);
+      const ctx = new OffscreenCanvas(img.width, img.height).getContext('2d')!;
+      ctx.drawImage(img, 0, 0);
+      const px = ctx.getImageData(0, 0, img.width, img.height).data;
+      let noBn = 0, bn = 0;
+      for (let i = 0; i < px.length; i += 4) {
+        const near = (r: number, g: number, b: number) => Math.abs(px[i]! - r) <= 24 && Math.abs(px[i + 1]! - g) <= 24 && Math.abs(px[i + 2]! - b) <= 24;
+        if (near(0xd5, 0x5e, 0x00)) noBn++;
+        if (near(0x00, 0x72, 0xb2)) bn++;
+      }
+      return { noBn, bn, corner: Array.from(px.subarray(0, 4)) };
+    }, bytes.toString('base64'));
+    expect(exported.noBn).toBeGreaterThan(100);
+    expect(exported.bn).toBeGreaterThan(100);
+    expect(exported.corner, 'export background: the light theme').toEqual([255, 255, 255, 255]);
     await page.screenshot({ path: `${SHOTS}training-lab-1280x800.png` });
     await page.screenshot({ path: `${SHOTS}training-lab-1280-full.png`, fullPage: true });
     expect(problems).toEqual([]);
@@ -114,6 +229,8 @@ describe('<bn-training-lab>', () => {
     await lab.getByRole('button', { name: 'Play' }).click();
     await expect.poll(() => lab.locator('.run-0 .status').textContent(), { timeout: 30_000 }).toMatch(/^diverged at step \d+$/);
     await page.waitForTimeout(400);
+    // The divergence is marked on both curves, and said in their text alternatives.
+    await expect.poll(() => lab.getByRole('img', { name: /Without BN: diverged at step \d+\.$/ }).count()).toBe(2);
     await lab.locator('.charts').first().screenshot({ path: `${SHOTS}training-lab-1280-diverged-curves.png` });
     await lab.locator('.runs').screenshot({ path: `${SHOTS}training-lab-1280-diverged-runs.png` });
     // Attributes are parsed and clamped, never interpreted as markup.
@@ -143,14 +260,26 @@ describe('<bn-training-lab>', () => {
     expect(await lab.locator('.sweep-table caption').textContent()).toContain('initial weight scale');
     expect(await lab.locator('.sweep-table tbody tr').count()).toBe(8);
     await lab.locator('.sweeps').screenshot({ path: `${SHOTS}training-lab-1280-sweeps.png` });
+    // Both sweep charts are uPlot charts with dots (and lines) of both runs.
+    for (const title of ['Learning-rate sweep: test accuracy after 500 steps', 'Initial-weight-scale sweep: test accuracy after 500 steps']) {
+      const c = await chartPixels(lab, title);
+      expect(c, title).not.toBeNull();
+      expect(c!.counts.noBn, title).toBeGreaterThan(100);
+      expect(c!.counts.bn, title).toBeGreaterThan(100);
+    }
+    await expect.poll(() => lab.getByRole('img', { name: /^Learning-rate sweep: .*\(log x axis\)\. Without BN, by learning rate: 0\.003: [\d.]+, 0\.01: / }).count()).toBe(1);
     // CSV of the curves after a few steps.
     await lab.getByRole('button', { name: 'Step' }).click();
     await expect.poll(() => stepOf(lab)).toBe(10);
     const [download] = await Promise.all([page.waitForEvent('download'), lab.getByRole('button', { name: 'Download curves (CSV)' }).click()]);
     const path = await download.path();
     const text = (await import('node:fs')).readFileSync(path, 'utf8');
-    expect(text.split('\n')[0]).toMatch(/^step,loss_no_bn,loss_bn/);
-    expect(text.trim().split('\n')).toHaveLength(11);
+    const lines = text.trim().split('\n');
+    expect(lines[0]).toBe('step,loss_no_bn,loss_bn,test_accuracy_no_bn,test_accuracy_bn,p15_no_bn,p50_no_bn,p85_no_bn,p15_bn,p50_bn,p85_bn');
+    expect(lines).toHaveLength(11);
+    // One row per step, both runs' losses and all six percentiles as numbers.
+    const num = String.raw`-?\d+(\.\d+)?(e-?\d+)?`;
+    lines.slice(1).forEach((row: string, i: number) => expect(row).toMatch(new RegExp(`^${i + 1},${num},${num},(${num})?,(${num})?(,${num}){6}$`)));
     expect(problems).toEqual([]);
     await context.close();
   }, TIMEOUT);
@@ -188,6 +317,75 @@ describe('<bn-training-lab>', () => {
     await context.close();
   }, TIMEOUT);
 
+  it('charts 20,000 steps in one redraw of ~1 point per pixel column, and breaks the line at NaN', async () => {
+    const { context, page, problems } = await open(1280, 800);
+    // The chart module as the page loads it (a string: Vitest would rewrite an import() in a function).
+    await page.evaluate(`import(new URL('../dist/elements/chart.js', location.href).href).then((m) => { window.chartModule_ = m; })`);
+    const r = await page.evaluate(async () => {
+      type Chart = { element: HTMLElement; pointsDrawn: number; set(s: object[]): void; png(): Promise<Blob> };
+      const mod = (window as unknown as { chartModule_: { LineChart: new (o: object) => Chart; CHART_STYLESHEET: string } }).chartModule_;
+      const host = document.createElement('div');
+      host.style.width = '640px';
+      document.body.append(host);
+      const root = host.attachShadow({ mode: 'open' });
+      const link = document.createElement('link');
+      link.rel = 'stylesheet';
+      link.href = mod.CHART_STYLESHEET;
+      await new Promise((done) => {
+        link.onload = done;
+        root.append(link);
+      });
+      const chart = new mod.LineChart({ title: 'Twenty thousand', xLabel: 'step', yLabel: 'y', logY: true });
+      root.append(chart.element);
+      // A slow wave, with steps 8,001–12,000 non-finite (a loss that blew up, then recovered), and a
+      // zero (not drawable on a log axis) at 16,000.
+      const n = 20_000;
+      const x = Float32Array.from({ length: n }, (_, i) => i + 1);
+      const y = Float32Array.from({ length: n }, (_, i) => (i >= 8000 && i < 12000 ? (i % 2 ? NaN : Infinity) : i === 16000 ? 0 : 1 + 0.5 * Math.sin(i / 700)));
+      const series = [{ label: 'a', color: '#D55E00', x, y, n }];
+      chart.set(series);
+      const blob = await chart.png(); // draws synchronously first
+      // A redraw with new data, as during training (the first draw also builds the uPlot).
+      chart.set(series);
+      const t0 = performance.now();
+      await chart.png();
+      const ms = performance.now() - t0;
+      const canvas = chart.element.querySelector('canvas')!;
+      const ctx = new OffscreenCanvas(canvas.width, canvas.height).getContext('2d')!;
+      ctx.drawImage(canvas, 0, 0);
+      const px = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+      // Which pixel columns hold the line's colour.
+      const lit = Array.from({ length: canvas.width }, (_, cx) => {
+        for (let cy = 0; cy < canvas.height; cy++) {
+          const o = (cy * canvas.width + cx) * 4;
+          if (px[o + 3]! > 200 && Math.abs(px[o]! - 0xd5) < 40 && Math.abs(px[o + 1]! - 0x5e) < 40 && px[o + 2]! < 60) return true;
+        }
+        return false;
+      });
+      const plotWidth = chart.element.querySelector('.u-over')!.getBoundingClientRect().width;
+      return { ms, lit, plotWidth, points: chart.pointsDrawn, png: blob.size, label: chart.element.querySelector('[role=img]')!.getAttribute('aria-label') };
+    });
+    const first = r.lit.indexOf(true), last = r.lit.lastIndexOf(true);
+    expect(last - first, 'the line spans the plot').toBeGreaterThan(500);
+    // Pixel column of step s: the line runs from step 1 at `first` to step 20,000 at `last`.
+    const col = (s: number) => Math.round(first + ((s - 1) / (20_000 - 1)) * (last - first));
+    const lit = (a: number, b: number) => r.lit.slice(col(a), col(b) + 1);
+    expect(lit(8300, 11700).every((v) => !v), 'no line across the non-finite steps').toBe(true);
+    expect(lit(200, 7800).every(Boolean), 'a line over the finite steps before').toBe(true);
+    expect(lit(12300, 15800).every(Boolean), 'a line over the finite steps after').toBe(true);
+    expect(lit(16200, 19800).every(Boolean), 'a line after the zero').toBe(true);
+    // About one point per pixel column (and one null at each of the two breaks), not 20,000.
+    expect(r.points).toBeGreaterThan(r.plotWidth * 0.5);
+    expect(r.points).toBeLessThanOrEqual(r.plotWidth + 4);
+    expect(r.ms, 'one redraw of 20,000 points, ms (generous: the test machine may be busy)').toBeLessThan(500);
+    expect(r.png).toBeGreaterThan(2000);
+    const latest = r.label?.match(/^Twenty thousand: y against step \(log y axis\)\. a: (\S+) at step 20000\.$/);
+    expect(latest, r.label ?? 'no aria-label').not.toBeNull();
+    expect(Number(latest![1])).toBeCloseTo(1 + 0.5 * Math.sin(19999 / 700), 2);
+    expect(problems).toEqual([]);
+    await context.close();
+  }, TIMEOUT);
+
   it('passes axe-core with no serious or critical violation', async () => {
     // axe inserts an inline <style> for some checks, which the CSP blocks: this one context bypasses it.
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, bypassCSP: true });
@@ -219,6 +417,23 @@ describe('<bn-training-lab>', () => {
     await page.screenshot({ path: `${SHOTS}training-lab-360-full-dark.png`, fullPage: true });
     await lab.locator('.charts').first().screenshot({ path: `${SHOTS}training-lab-360-curves-dark.png` });
     await lab.locator('.shift').screenshot({ path: `${SHOTS}training-lab-360-shift-dark.png` });
+    // Every chart fits its figure (the plot box clips, so overflow would hide the right edge).
+    const fits = await lab.evaluate((host) => [...host.shadowRoot!.querySelectorAll('figure.chart:not([hidden])')].map((f) => {
+      const u = f.querySelector('.uplot')?.getBoundingClientRect();
+      return u ? u.width > 200 && u.right <= f.getBoundingClientRect().right + 0.5 : false;
+    }));
+    expect(fits).toEqual([true, true, true, true]);
+    // The axes follow the theme, and are redrawn when it changes (here with the lab idle).
+    const dark = (await chartPixels(lab, LOSS))!;
+    expect(dark.counts.gridDark).toBeGreaterThan(100);
+    expect(dark.counts.gridLight).toBe(0);
+    await page.emulateMedia({ colorScheme: 'light' });
+    await expect.poll(async () => (await chartPixels(lab, LOSS))!.counts.gridLight).toBeGreaterThan(100);
+    expect((await chartPixels(lab, LOSS))!.counts.gridDark).toBe(0);
+    await lab.locator('.charts').first().screenshot({ path: `${SHOTS}training-lab-360-curves-light.png` });
+    // A page's own theme switch (new --lab-* values on the element, no media change) redraws too.
+    await lab.evaluate((e) => (e as HTMLElement).style.setProperty('--lab-grid', '#33373f'));
+    await expect.poll(async () => (await chartPixels(lab, LOSS))!.counts.gridDark).toBeGreaterThan(100);
     expect(problems).toEqual([]);
     await context.close();
   }, TIMEOUT);

@@ -8,7 +8,7 @@
 import { el, fmt, pageLab } from './core.js';
 import { sweep } from '../workers.js';
 import { runJob, type TrainingJob, type TrainingResult } from '../experiments.js';
-import { BoundaryMap, LineChart, OKABE_ITO, download, type Band, type Mark, type Series } from './chart.js';
+import { BoundaryMap, CHART_STYLESHEET, LineChart, OKABE_ITO, download, type Band, type Mark, type Series } from './chart.js';
 import { CHOICE_TEXT, DEFAULTS, FIELDS, PAPER, isToy, parseConfig, parseField, sweepJob, type LabConfig } from './lab-state.js';
 import { LabEngine, type LabReply, type LabRequest, type RunChunk } from './lab-engine.js';
 
@@ -106,10 +106,13 @@ export class BnTrainingLab extends HTMLElement {
   constructor() {
     super();
     this.root = this.attachShadow({ mode: 'open' });
-    const link = el('link');
-    link.rel = 'stylesheet';
-    link.href = STYLESHEET;
-    this.root.append(link);
+    // uPlot's stylesheet first, so the lab's own rules win where both style the charts.
+    for (const href of [CHART_STYLESHEET, STYLESHEET]) {
+      const link = el('link');
+      link.rel = 'stylesheet';
+      link.href = href;
+      this.root.append(link);
+    }
   }
 
   connectedCallback(): void {
@@ -230,6 +233,8 @@ export class BnTrainingLab extends HTMLElement {
     paper.title = 'Digits, 3 hidden layers of 100 sigmoid units, batches of 60';
     paper.addEventListener('click', () => this.apply(PAPER));
     shift.append(paper);
+    // One y axis for both percentile charts, so the drift is compared fairly.
+    LineChart.shareY(this.pctCharts);
     const pct = el('div', 'charts');
     this.pctCharts.forEach((c, i) => pct.append(this.withPng(c, `percentiles-${i ? 'bn' : 'no-bn'}`)));
     shift.append(pct);
@@ -431,10 +436,6 @@ export class BnTrainingLab extends HTMLElement {
       const band: Band = { color: RUN_COLORS[i]!, x: h.step.data, lo: h.p15.data, hi: h.p85.data, n: h.p15.n };
       c.set([{ label: `${RUN_NAMES[i]}: median; band 15th–85th percentile`, color: RUN_COLORS[i]!, x: h.step.data, y: h.p50.data, n: h.p50.n }], [band]);
     });
-    // One y axis for both percentile charts, so the drift is compared fairly.
-    const ys = this.pctCharts.map((c) => c.dataY()).filter((r): r is [number, number] => r !== null);
-    const range: [number, number] | null = ys.length ? [Math.min(...ys.map((r) => r[0])), Math.max(...ys.map((r) => r[1]))] : null;
-    for (const c of this.pctCharts) c.yRange = range && range[1] > range[0] ? range : null;
   }
 
   private redrawAll(): void {

@@ -1,8 +1,13 @@
-// Small canvas charts for the training lab: line charts over columnar Float32Arrays (each pixel
-// column draws the mean of the points that fall in it, so 20,000 steps cost ~width segments),
-// percentile bands, point markers with words ("diverged"), and a decision-boundary heatmap.
-// Redraws are batched to one per animation frame. Non-finite values are never drawn: they break
-// the line. Colours: Okabe–Ito, readable for the common colour-vision deficiencies.
+// Charts for the training lab. Line charts are uPlot (small, fast, canvas): this file turns the
+// lab's columnar Float32Arrays into uPlot's aligned arrays, averaging the points that fall in one
+// pixel column, so 20,000 steps cost ~width points per redraw. Percentile bands are uPlot bands,
+// "diverged" words are drawn in a draw hook, and a point that cannot be drawn (non-finite, or
+// ≤ 0 on a log axis) breaks its line (a null point). Redraws are batched to one per animation
+// frame and at most one per MIN_INTERVAL. Colours: Okabe–Ito, readable for the common
+// colour-vision deficiencies; axes follow the --lab-* custom properties (light and dark), and
+// the charts redraw when those change.
+// The decision-boundary heatmap is not a line chart: plain canvas code.
+import uPlot from './vendor/uplot.mjs';
 
 /** Okabe–Ito palette. */
 export const OKABE_ITO = {
@@ -10,8 +15,17 @@ export const OKABE_ITO = {
   blue: '#0072B2', vermillion: '#D55E00', purple: '#CC79A7', black: '#000000',
 } as const;
 
+/**
+ * uPlot's stylesheet: link it inside every shadow root that holds a LineChart. `?no-inline`: it is
+ * small enough that Vite would inline it as a data: URL, which a strict CSP (style-src 'self')
+ * blocks; Vite drops the query from the built URL, and static servers ignore it.
+ */
+export const CHART_STYLESHEET = new URL('./uplot.min.css?no-inline', import.meta.url).href;
+
 /** Shortest time between two redraws of one chart, ms. */
 const MIN_INTERVAL = 100;
+/** Axis tick and label font (uPlot scales it by the device pixel ratio). */
+const FONT = '11px system-ui, sans-serif';
 
 /** One line: columnar x and y, of which the first n points are used. */
 export interface Series {
@@ -25,10 +39,10 @@ export interface Series {
   points?: boolean;
 }
 
-/** A filled band between lo and hi (e.g. 15th and 85th percentiles). */
+/** A filled band between lo and hi (e.g. 15th and 85th percentiles); color is #rrggbb, filled at 25% opacity. */
 export interface Band { color: string; x: Float32Array; lo: Float32Array; hi: Float32Array; n: number }
 
-/** A word at a point, e.g. "diverged" at a learning rate whose run blew up. */
+/** A word at a point, e.g. "diverged" at a learning rate whose run blew up (y NaN: at the bottom). */
 export interface Mark { x: number; y: number; text: string; color: string }
 
 export interface ChartOptions {
@@ -40,11 +54,13 @@ export interface ChartOptions {
   /** Fixed y range (else from the data). */
   yMin?: number;
   yMax?: number;
-  /** CSS pixel height of the plot. */
+  /** CSS pixel height of the plot, axes included. */
   height?: number;
 }
 
-function theme(node: Element): { fg: string; muted: string; grid: string; bg: string } {
+interface Theme { fg: string; muted: string; grid: string; bg: string }
+
+function theme(node: Element): Theme {
   const cs = getComputedStyle(node);
   const v = (name: string, d: string) => cs.getPropertyValue(name).trim() || d;
   return { fg: v('--lab-fg', '#1b1b1b'), muted: v('--lab-muted', '#5a5a5a'), grid: v('--lab-grid', '#e3e3e3'), bg: v('--lab-bg', '#ffffff') };
@@ -85,19 +101,114 @@ function tickText(t: number): string {
   return s.replace('-', '\u2212');
 }
 
-/** A line chart in a <figure>, with a title, a legend and PNG export. */
+/** A value for reading (aria-label, hover readout): three significant digits. */
+function valueText(v: number): string {
+  if (!Number.isFinite(v)) return 'none';
+  const a = Math.abs(v);
+  return (a !== 0 && (a >= 1e5 || a < 1e-3) ? v.toExponential(2) : String(Number(v.toPrecision(3)))).replace('-', '\u2212');
+}
+
+let measurer: CanvasRenderingContext2D | null = null;
+/** Width of `text` in FONT, CSS px. */
+function textWidth(text: string): number {
+  measurer ??= document.createElement('canvas').getContext('2d');
+  if (!measurer) return 7 * text.length;
+  measurer.font = FONT;
+  return measurer.measureText(text).width;
+}
+
+/** Columns of one series (or of a band's lo and hi together): x ascending, null where a line breaks. */
+interface Binned { x: number[]; ys: (number | null)[][] }
+
+/**
+ * Averages the points of each pixel column (`col` maps x to its column) into one point at their
+ * mean x. A point that `ok` rejects ends the line: a null point goes halfway between the last
+ * point drawn and the next drawable one, which uPlot draws as a gap.
+ */
+function binColumns(x: Float32Array, ys: Float32Array[], n: number, ok: (x: number, y: number) => boolean, col: (x: number) => number): Binned {
+  const out: Binned = { x: [], ys: ys.map(() => []) };
+  const sums = new Float64Array(ys.length);
+  let column = NaN, count = 0, sx = 0, broken = false;
+  const flush = () => {
+    if (!count) return;
+    out.x.push(sx / count);
+    out.ys.forEach((o, k) => o.push(sums[k]! / count));
+    count = 0;
+    sx = 0;
+    sums.fill(0);
+  };
+  for (let i = 0; i < n; i++) {
+    const xi = x[i]!;
+    if (!ys.every((y) => ok(xi, y[i]!))) {
+      flush();
+      broken = out.x.length > 0;
+      column = NaN;
+      continue;
+    }
+    const c = col(xi);
+    if (c !== column) {
+      flush();
+      if (broken) {
+        out.x.push((out.x[out.x.length - 1]! + xi) / 2);
+        for (const o of out.ys) o.push(null);
+        broken = false;
+      }
+      column = c;
+    }
+    sx += xi;
+    ys.forEach((y, k) => (sums[k]! += y[i]!));
+    count++;
+  }
+  flush();
+  return out;
+}
+
+/** Binned series on one shared, sorted x (uPlot's aligned data); undefined where a series has no point. */
+function align(parts: Binned[]): uPlot.AlignedData {
+  const xs = Float64Array.from(new Set(parts.flatMap((p) => p.x))).sort();
+  const slot = new Map<number, number>();
+  xs.forEach((x, i) => slot.set(x, i));
+  const cols: (number | null | undefined)[][] = [];
+  for (const p of parts) {
+    for (const y of p.ys) {
+      const c = new Array<number | null | undefined>(xs.length).fill(undefined);
+      p.x.forEach((x, j) => (c[slot.get(x)!] = y[j]));
+      cols.push(c);
+    }
+  }
+  return [xs, ...cols];
+}
+
+/** A line chart in a <figure>, with a title, a legend (values under the cursor) and PNG export. */
 export class LineChart {
   readonly element: HTMLElement;
-  readonly canvas: HTMLCanvasElement;
+  /** The plot's box: role="img", its aria-label summarises the latest values. */
+  readonly plotBox: HTMLElement;
   private readonly legend: HTMLElement;
+  private readonly at: HTMLElement;
+  private values: HTMLElement[] = [];
+  private plot: uPlot | null = null;
+  /** Series and band count, colours and styles the current uPlot was built for. */
+  private shape = '';
   private series: Series[] = [];
   private bands: Band[] = [];
   private marks: Mark[] = [];
   private frame = 0;
   private lastDraw = -Infinity;
-  private width = 0;
-  /** A y range shared with another chart (overrides the data's), or null. */
+  private observedWidth = -1;
+  private th: Theme = { fg: '#1b1b1b', muted: '#5a5a5a', grid: '#e3e3e3', bg: '#ffffff' };
+  private xr: [number, number] = [0, 1];
+  private yr: [number, number] = [0, 1];
+  /** Bumped by set(): the binned data is computed once per version. */
+  private version = 0;
+  private cache: ReturnType<LineChart['binned']> | null = null;
+  /** Pixel columns of the plot area at the last draw. */
+  private cols = 0;
+  /** The charts whose drawn y extents this one's y range covers (shareY), itself included. */
+  private peers: LineChart[] = [this];
+  /** A fixed y range (overrides the data's and the shared one), or null. */
   yRange: [number, number] | null = null;
+  private drawnPoints = 0;
 
   constructor(private readonly opts: ChartOptions) {
     this.element = document.createElement('figure');
@@ -106,11 +217,28 @@ export class LineChart {
     cap.textContent = opts.title;
     this.legend = document.createElement('div');
     this.legend.className = 'legend';
-    this.canvas = document.createElement('canvas');
-    this.canvas.setAttribute('role', 'img');
-    this.canvas.setAttribute('aria-label', `${opts.title}: ${opts.yLabel} against ${opts.xLabel}`);
-    this.element.append(cap, this.legend, this.canvas);
-    new ResizeObserver(() => this.schedule()).observe(this.element);
+    this.plotBox = document.createElement('div');
+    this.plotBox.className = 'plot';
+    this.plotBox.setAttribute('role', 'img');
+    this.plotBox.setAttribute('aria-label', this.summary());
+    // The x under the cursor, over the plot's corner (in the legend it would reflow the figure).
+    this.at = document.createElement('span');
+    this.at.className = 'at';
+    this.plotBox.append(this.at);
+    this.element.append(cap, this.legend, this.plotBox);
+    // A theme change (a media query, a page's toggle restyling an ancestor) changes the --lab-*
+    // colours, which the stylesheet mirrors into unused properties of the plot box with a 1 ms
+    // transition: its start is the signal to redraw the canvas in the new colours.
+    this.plotBox.addEventListener('transitionrun', (e) => {
+      if (e.target === this.plotBox) this.schedule();
+    });
+    new ResizeObserver((entries) => {
+      const w = Math.floor(entries[entries.length - 1]!.contentRect.width);
+      if (w !== this.observedWidth) {
+        this.observedWidth = w;
+        this.schedule();
+      }
+    }).observe(this.element);
   }
 
   /** Replaces what is drawn; the redraw happens on the next animation frame. */
@@ -119,7 +247,9 @@ export class LineChart {
     this.series = series;
     this.bands = bands;
     this.marks = marks;
+    this.version++;
     if (changed) {
+      this.values = [];
       this.legend.replaceChildren(
         ...series.map((s) => {
           const item = document.createElement('span');
@@ -127,7 +257,10 @@ export class LineChart {
           const sw = document.createElement('span');
           sw.className = s.dash ? 'swatch dashed' : 'swatch';
           sw.style.borderColor = s.color;
-          item.append(sw, document.createTextNode(s.label));
+          const value = document.createElement('span');
+          value.className = 'value';
+          this.values.push(value);
+          item.append(sw, document.createTextNode(s.label), value);
           return item;
         }),
       );
@@ -145,142 +278,225 @@ export class LineChart {
     }), wait);
   }
 
-  /** The chart as a PNG blob. */
+  /** The chart as a PNG blob: title and legend above the plot, on the theme's background. */
   png(): Promise<Blob> {
     this.draw();
-    return new Promise((resolve, reject) => this.canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('toBlob failed'))), 'image/png'));
+    const src = this.plot?.ctx.canvas;
+    if (!this.plot || !src || !src.width) return Promise.reject(new Error('the chart is not shown'));
+    const r = src.width / this.plot.width;
+    const out = document.createElement('canvas');
+    const ctx = out.getContext('2d');
+    if (!ctx) return Promise.reject(new Error('no 2-D canvas'));
+    const lines = this.exportHeader(ctx, this.plot.width);
+    const head = lines.reduce((h, l) => h + l.height, 8);
+    out.width = src.width;
+    out.height = src.height + Math.ceil(head * r);
+    ctx.scale(r, r);
+    ctx.fillStyle = this.th.bg;
+    ctx.fillRect(0, 0, out.width, out.height);
+    let y = 4;
+    for (const l of lines) {
+      l.draw(ctx, y);
+      y += l.height;
+    }
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.drawImage(src, 0, Math.ceil(head * r));
+    return new Promise((resolve, reject) => out.toBlob((b) => (b ? resolve(b) : reject(new Error('toBlob failed'))), 'image/png'));
   }
 
-  /** The y extent of the data drawn (finite values only), for sharing axes between charts. */
+  /** Points per series handed to uPlot at the last redraw (about one per pixel column of the plot). */
+  get pointsDrawn(): number {
+    return this.drawnPoints;
+  }
+
+  /** Makes `charts` share one y range: the union of what each of them draws (e.g. to compare spreads). */
+  static shareY(charts: LineChart[]): void {
+    for (const c of charts) c.peers = charts;
+  }
+
+  /** The y extent of the data drawn (finite values, averaged per pixel column as drawn), or null. */
   dataY(): [number, number] | null {
-    let lo = Infinity, hi = -Infinity;
-    const take = (y: number) => { if (Number.isFinite(y)) { lo = Math.min(lo, y); hi = Math.max(hi, y); } };
-    for (const s of this.series) for (let i = 0; i < s.n; i++) take(s.y[i]!);
-    for (const b of this.bands) for (let i = 0; i < b.n; i++) { take(b.lo[i]!); take(b.hi[i]!); }
-    return Number.isFinite(lo) ? [lo, hi] : null;
+    return this.binned(this.cols || 300).y;
   }
 
-  private range(): { x0: number; x1: number; y0: number; y1: number } {
-    let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
-    const { logX, logY } = this.opts;
+  /** Whether (x, y) can be drawn on this chart's axes. */
+  private drawable = (x: number, y: number): boolean =>
+    Number.isFinite(x) && Number.isFinite(y) && (!this.opts.logX || x > 0) && (!this.opts.logY || y > 0);
+
+  /** The x range: every drawable point and mark (sweeps get a margin). */
+  private xRange(): [number, number] {
+    let x0 = Infinity, x1 = -Infinity;
+    const { logX } = this.opts;
     const take = (x: number, y: number) => {
-      if (!Number.isFinite(x) || !Number.isFinite(y) || (logX && x <= 0) || (logY && y <= 0)) return;
+      if (!this.drawable(x, y)) return;
       if (x < x0) x0 = x;
       if (x > x1) x1 = x;
-      if (y < y0) y0 = y;
-      if (y > y1) y1 = y;
     };
     for (const s of this.series) for (let i = 0; i < s.n; i++) take(s.x[i]!, s.y[i]!);
-    for (const b of this.bands) for (let i = 0; i < b.n; i++) { take(b.x[i]!, b.lo[i]!); take(b.x[i]!, b.hi[i]!); }
-    for (const m of this.marks) if (Number.isFinite(m.x)) { x0 = Math.min(x0, m.x); x1 = Math.max(x1, m.x); }
+    for (const b of this.bands) for (let i = 0; i < b.n; i++) take(b.x[i]!, b.lo[i]!);
+    for (const m of this.marks) if (Number.isFinite(m.x) && (!logX || m.x > 0)) { x0 = Math.min(x0, m.x); x1 = Math.max(x1, m.x); }
     if (!Number.isFinite(x0)) { x0 = logX ? 1 : 0; x1 = logX ? 10 : 1; }
     if (x1 === x0) x1 = x0 + (logX ? x0 * 9 : 1);
     // Sweeps (dots) get a margin, so the end points and their "diverged" words are not cut off.
     if (this.series.some((s) => s.points)) {
       if (logX) { const f = (x1 / x0) ** 0.04; x0 /= f; x1 *= f; } else { const p = (x1 - x0) * 0.04; x0 -= p; x1 += p; }
     }
-    if (!Number.isFinite(y0)) { y0 = logY ? 0.1 : 0; y1 = 1; }
-    if (this.opts.yMin !== undefined) y0 = this.opts.yMin;
-    if (this.opts.yMax !== undefined) y1 = this.opts.yMax;
+    return [x0, x1];
+  }
+
+  /** The y range: fixed, shared, or what is drawn (a one-point spike averaged away does not stretch it). */
+  private yRangeOf(extent: [number, number] | null): [number, number] {
+    const { logY, yMin, yMax } = this.opts;
+    let [y0, y1] = extent ?? [logY ? 0.1 : 0, 1];
+    if (yMin !== undefined) y0 = yMin;
+    if (yMax !== undefined) y1 = yMax;
     if (this.yRange) [y0, y1] = this.yRange;
     if (y1 <= y0) y1 = logY ? y0 * 10 : y0 + 1;
-    if (!logY && this.opts.yMin === undefined && !this.yRange) { const pad = (y1 - y0) * 0.05; y0 -= pad; y1 += pad; }
-    return { x0, x1, y0, y1 };
+    if (!logY && yMin === undefined) { const pad = (y1 - y0) * 0.05; y0 -= pad; y1 += pad; }
+    return [y0, y1];
+  }
+
+  /**
+   * The series and bands as uPlot data, one point per pixel column of a `cols`-wide plot, with
+   * their x range and y extent; computed once per set() and width.
+   */
+  private binned(cols: number): { version: number; cols: number; x: [number, number]; data: uPlot.AlignedData; y: [number, number] | null } {
+    if (this.cache?.version === this.version && this.cache.cols === cols) return this.cache;
+    const x = this.xRange();
+    const t = this.opts.logX ? Math.log10 : (v: number) => v;
+    const t0 = t(x[0]), k = cols / (t(x[1]) - t0);
+    const col = (v: number) => Math.floor((t(v) - t0) * k);
+    const data = align([
+      ...this.bands.map((b) => binColumns(b.x, [b.hi, b.lo], b.n, this.drawable, col)),
+      ...this.series.map((s) => binColumns(s.x, [s.y], s.n, this.drawable, col)),
+    ]);
+    let lo = Infinity, hi = -Infinity;
+    for (let j = 1; j < data.length; j++) {
+      for (const v of data[j]!) {
+        if (v == null) continue;
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+    }
+    this.cache = { version: this.version, cols, x, data, y: Number.isFinite(lo) ? [lo, hi] : null };
+    return this.cache;
   }
 
   private draw(): void {
     this.lastDraw = performance.now();
-    const rect = this.element.getBoundingClientRect();
-    const cssW = Math.max(200, Math.floor(rect.width || this.width || 320));
+    const width = Math.floor(this.element.getBoundingClientRect().width);
+    // Hidden (a sweep chart before its first sweep): drawn when the ResizeObserver sees it.
+    if (!width) return;
+    const cssW = Math.max(200, width);
     const cssH = this.opts.height ?? 200;
-    const dpr = window.devicePixelRatio || 1;
-    if (this.canvas.width !== Math.round(cssW * dpr) || this.canvas.height !== Math.round(cssH * dpr)) {
-      this.canvas.width = Math.round(cssW * dpr);
-      this.canvas.height = Math.round(cssH * dpr);
-      this.canvas.style.width = `${cssW}px`;
-      this.canvas.style.height = `${cssH}px`;
+    this.th = theme(this.element);
+    const shape = JSON.stringify([this.series.map((s) => [s.color, s.dash, s.points]), this.bands.map((b) => b.color)]);
+    if (shape !== this.shape) {
+      this.plot?.destroy();
+      this.plot = null;
+      this.shape = shape;
     }
-    this.width = cssW;
-    const ctx = this.canvas.getContext('2d');
-    if (!ctx) return;
-    const th = theme(this.element);
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.fillStyle = th.bg;
-    ctx.fillRect(0, 0, cssW, cssH);
-    const L = 48, R = 10, T = 8, B = 34;
-    const pw = cssW - L - R, ph = cssH - T - B;
-    const { x0, x1, y0, y1 } = this.range();
-    const { logX, logY } = this.opts;
-    const fx = logX ? (x: number) => L + ((Math.log10(x) - Math.log10(x0)) / (Math.log10(x1) - Math.log10(x0))) * pw : (x: number) => L + ((x - x0) / (x1 - x0)) * pw;
-    const fy = logY ? (y: number) => T + ph - ((Math.log10(y) - Math.log10(y0)) / (Math.log10(y1) - Math.log10(y0))) * ph : (y: number) => T + ph - ((y - y0) / (y1 - y0)) * ph;
-    const clampY = (py: number) => Math.min(T + ph, Math.max(T, py));
-    // Grid and ticks.
-    ctx.font = '11px system-ui, sans-serif';
-    ctx.lineWidth = 1;
-    ctx.strokeStyle = th.grid;
-    ctx.fillStyle = th.muted;
-    ctx.textAlign = 'right';
-    ctx.textBaseline = 'middle';
-    for (const t of logY ? logTicks(y0, y1) : niceTicks(y0, y1, Math.max(2, Math.floor(ph / 40)))) {
-      const py = Math.round(fy(t)) + 0.5;
-      ctx.beginPath(); ctx.moveTo(L, py); ctx.lineTo(L + pw, py); ctx.stroke();
-      ctx.fillText(tickText(t), L - 4, py);
+    // One point per pixel column of the plot area (the axes take the rest of the width).
+    const u0 = this.plot;
+    this.cols = Math.max(50, Math.round(u0 ? u0.bbox.width / uPlot.pxRatio + cssW - u0.width : cssW - 50));
+    const { x, data, y } = this.binned(this.cols);
+    const extents = this.peers.map((c) => (c === this ? y : c.dataY())).filter((e): e is [number, number] => e !== null);
+    this.drawnPoints = data[0].length;
+    this.xr = x;
+    this.yr = this.yRangeOf(extents.length ? [Math.min(...extents.map((e) => e[0])), Math.max(...extents.map((e) => e[1]))] : null);
+    if (!u0) {
+      this.plot = new uPlot(this.options(cssW, cssH), data, this.plotBox);
+    } else {
+      // batch: size and data land in one synchronous redraw (png() reads the canvas right after).
+      u0.batch(() => {
+        if (u0.width !== cssW || u0.height !== cssH) u0.setSize({ width: cssW, height: cssH });
+        u0.setData(data);
+      });
     }
-    ctx.textAlign = 'center';
-    ctx.textBaseline = 'top';
-    for (const t of logX ? logTicks(x0, x1) : niceTicks(x0, x1, Math.max(2, Math.floor(pw / 70)))) {
-      const px = Math.round(fx(t)) + 0.5;
-      ctx.beginPath(); ctx.moveTo(px, T); ctx.lineTo(px, T + ph); ctx.stroke();
-      ctx.fillText(tickText(t), px, T + ph + 3);
-    }
-    ctx.fillText(this.opts.xLabel, L + pw / 2, T + ph + 18);
-    ctx.save();
-    ctx.translate(11, T + ph / 2);
-    ctx.rotate(-Math.PI / 2);
-    ctx.textBaseline = 'middle';
-    ctx.fillText(this.opts.yLabel, 0, 0);
-    ctx.restore();
-    ctx.save();
-    ctx.beginPath();
-    ctx.rect(L, T, pw, ph);
-    ctx.clip();
-    // Bands: one polygon per finite run of points, averaged per pixel column.
+    this.plotBox.setAttribute('aria-label', this.summary());
+  }
+
+  private options(width: number, height: number): uPlot.Options {
+    const { logX, logY, xLabel, yLabel } = this.opts;
+    const series: uPlot.Series[] = [{ label: xLabel }];
+    const bands: uPlot.Band[] = [];
     for (const b of this.bands) {
-      const cols = this.columns(b.x, [b.lo, b.hi], b.n, fx);
-      ctx.fillStyle = b.color;
-      ctx.globalAlpha = 0.25;
-      for (const run of cols) {
-        ctx.beginPath();
-        run.forEach((c, i) => (i ? ctx.lineTo(c.px, clampY(fy(c.v[1]!))) : ctx.moveTo(c.px, clampY(fy(c.v[1]!)))));
-        for (let i = run.length - 1; i >= 0; i--) ctx.lineTo(run[i]!.px, clampY(fy(run[i]!.v[0]!)));
-        ctx.closePath();
-        ctx.fill();
-      }
-      ctx.globalAlpha = 1;
+      const i = series.length;
+      // The band's edges are series without a line; uPlot fills between them.
+      for (const label of ['band high', 'band low']) series.push({ label, stroke: 'rgba(0,0,0,0)', width: 0, points: { show: false } });
+      bands.push({ series: [i, i + 1], fill: `${b.color}40` });
     }
     for (const s of this.series) {
-      ctx.strokeStyle = s.color;
-      ctx.fillStyle = s.color;
-      ctx.lineWidth = 2;
-      ctx.setLineDash(s.dash ?? []);
-      for (const run of this.columns(s.x, [s.y], s.n, fx)) {
-        ctx.beginPath();
-        run.forEach((c, i) => (i ? ctx.lineTo(c.px, clampY(fy(c.v[0]!))) : ctx.moveTo(c.px, clampY(fy(c.v[0]!)))));
-        ctx.stroke();
-        if (s.points) for (const c of run) { ctx.beginPath(); ctx.arc(c.px, clampY(fy(c.v[0]!)), 3.5, 0, 2 * Math.PI); ctx.fill(); }
-      }
-      ctx.setLineDash([]);
+      series.push({
+        label: s.label,
+        stroke: s.color,
+        width: 2,
+        ...(s.dash ? { dash: s.dash } : {}),
+        points: s.points ? { show: true, size: 7, width: 0, fill: s.color, stroke: s.color } : { show: false },
+      });
     }
-    ctx.restore();
-    ctx.textAlign = 'center';
-    ctx.textBaseline = 'middle';
-    ctx.font = 'bold 11px system-ui, sans-serif';
+    const nBand = 2 * this.bands.length;
+    const axis = (label: string, log: boolean, vertical: boolean): uPlot.Axis => ({
+      label,
+      font: FONT,
+      labelFont: FONT,
+      stroke: () => this.th.muted,
+      grid: { stroke: () => this.th.grid, width: 1 },
+      ticks: { stroke: () => this.th.grid, width: 1, size: 4 },
+      gap: 3,
+      labelGap: 0,
+      labelSize: vertical ? 16 : 14,
+      // A y axis as wide as its widest tick label; an x axis one line high.
+      size: vertical ? (_u, values) => Math.ceil(Math.max(12, ...(values ?? []).map(textWidth))) + 9 : 20,
+      splits: (u, _i, lo, hi) => {
+        if (log) return logTicks(lo, hi);
+        const dim = (vertical ? u.bbox.height : u.bbox.width) / uPlot.pxRatio || (vertical ? height - 40 : width - 60);
+        return niceTicks(lo, hi, Math.max(2, Math.floor(dim / (vertical ? 40 : 70))));
+      },
+      values: (_u, splits) => splits.map(tickText),
+      filter: (_u, splits) => splits,
+    });
+    return {
+      width,
+      height,
+      series,
+      bands,
+      legend: { show: false },
+      padding: [10, 12, 0, 0],
+      scales: {
+        x: { time: false, distr: logX ? 3 : 1, log: 10, range: () => this.xr },
+        y: { distr: logY ? 3 : 1, log: 10, range: () => this.yr },
+      },
+      axes: [axis(xLabel, !!logX, false), axis(yLabel, !!logY, true)],
+      cursor: {
+        y: false,
+        drag: { x: false, y: false, setScale: false },
+        points: { size: (_u, i) => (i > nBand ? 8 : 0), width: 0 },
+      },
+      hooks: {
+        draw: [(u) => this.drawMarks(u)],
+        setCursor: [(u) => this.readout(u, nBand)],
+      },
+    };
+  }
+
+  /** The marks (e.g. "diverged"): a cross at the point and the word above it, upright. */
+  private drawMarks(u: uPlot): void {
+    if (!this.marks.length) return;
+    const ctx = u.ctx, r = uPlot.pxRatio;
+    const { top, height } = u.bbox;
     for (const m of this.marks) {
-      const px = fx(m.x), py = clampY(Number.isFinite(m.y) ? fy(m.y) : T + ph - 10);
-      ctx.fillStyle = m.color;
-      ctx.fillText('×', px, py);
+      if (!Number.isFinite(m.x) || (this.opts.logX && m.x <= 0)) continue;
+      const px = u.valToPos(m.x, 'x', true);
+      const py = Math.min(top + height, Math.max(top, this.drawable(m.x, m.y) ? u.valToPos(m.y, 'y', true) : top + height - 10 * r));
+      // save/restore: uPlot caches the context's styles between its own draws.
       ctx.save();
-      ctx.translate(px, py - 8);
+      ctx.font = `bold ${11 * r}px system-ui, sans-serif`;
+      ctx.textBaseline = 'middle';
+      ctx.fillStyle = m.color;
+      ctx.textAlign = 'center';
+      ctx.fillText('×', px, py);
+      ctx.translate(px, py - 8 * r);
       ctx.rotate(-Math.PI / 2);
       ctx.textAlign = 'left';
       ctx.fillText(m.text, 0, 0);
@@ -288,35 +504,94 @@ export class LineChart {
     }
   }
 
-  /** Points grouped per pixel column (mean of each value), split into runs at non-finite values. */
-  private columns(x: Float32Array, ys: Float32Array[], n: number, fx: (x: number) => number): { px: number; v: number[] }[][] {
-    const runs: { px: number; v: number[] }[][] = [];
-    let run: { px: number; v: number[] }[] = [];
-    let col = NaN, count = 0;
-    let sums = ys.map(() => 0);
-    const flush = () => {
-      if (count) run.push({ px: col, v: sums.map((s) => s / count) });
-      count = 0;
-      sums = ys.map(() => 0);
-    };
-    for (let i = 0; i < n; i++) {
-      const xi = x[i]!;
-      const ok = Number.isFinite(xi) && (!this.opts.logX || xi > 0) && ys.every((y) => Number.isFinite(y[i]!) && (!this.opts.logY || y[i]! > 0));
-      if (!ok) {
-        flush();
-        if (run.length) runs.push(run);
-        run = [];
-        col = NaN;
+  /** The values under the cursor, in the legend (empty when the cursor is off the plot). */
+  private readout(u: uPlot, nBand: number): void {
+    const idx = u.cursor.idx;
+    const x = idx == null ? undefined : u.data[0][idx];
+    this.at.textContent = x == null ? '' : `${this.opts.xLabel} ${valueText(x)}`;
+    this.legend.classList.toggle('live', x != null);
+    this.values.forEach((span, k) => {
+      const si = 1 + nBand + k;
+      const i = u.cursor.idxs?.[si] ?? idx;
+      const y = i == null || x == null ? null : u.data[si]?.[i];
+      span.textContent = y == null ? '' : valueText(y);
+    });
+  }
+
+  /** The text alternative: what is plotted and each series' latest value (every value, for sweeps). */
+  private summary(): string {
+    const { title, xLabel, yLabel, logX, logY } = this.opts;
+    const scale = logX || logY ? ` (log ${logX && logY ? 'axes' : logX ? 'x axis' : 'y axis'})` : '';
+    const parts = [`${title}: ${yLabel} against ${xLabel}${scale}.`];
+    const marks = new Set(this.marks);
+    /** The mark of series `s` at x, if any (it says more than "none", e.g. "diverged"). */
+    const markAt = (s: Series, x: number) => this.marks.find((m) => m.color === s.color && m.x === x);
+    for (const s of this.series) {
+      if (s.points) {
+        const pairs = Array.from({ length: s.n }, (_, i) => {
+          const m = Number.isFinite(s.y[i]!) ? undefined : markAt(s, s.x[i]!);
+          if (m) marks.delete(m);
+          return `${valueText(s.x[i]!)}: ${m ? m.text : valueText(s.y[i]!)}`;
+        });
+        parts.push(`${s.label}, by ${xLabel}: ${pairs.join(', ')}.`);
         continue;
       }
-      const px = Math.round(fx(xi));
-      if (px !== col) { flush(); col = px; }
-      ys.forEach((y, k) => (sums[k]! += y[i]!));
-      count++;
+      let i = s.n - 1;
+      while (i >= 0 && !Number.isFinite(s.y[i]!)) i--;
+      parts.push(i < 0 ? `${s.label}: no data yet.` : `${s.label}: ${valueText(s.y[i]!)} at ${xLabel} ${valueText(s.x[i]!)}.`);
     }
-    flush();
-    if (run.length) runs.push(run);
-    return runs;
+    for (const b of this.bands) {
+      let i = b.n - 1;
+      while (i >= 0 && !(Number.isFinite(b.lo[i]!) && Number.isFinite(b.hi[i]!))) i--;
+      if (i >= 0) parts.push(`Band: ${valueText(b.lo[i]!)} to ${valueText(b.hi[i]!)} at ${xLabel} ${valueText(b.x[i]!)}.`);
+    }
+    for (const m of marks) {
+      const who = this.series.find((s) => s.color === m.color)?.label;
+      parts.push(`${who ? `${who}: ` : ''}${m.text} at ${xLabel} ${valueText(m.x)}.`);
+    }
+    return parts.join(' ');
+  }
+
+  /** The export's header: the title and the legend, wrapped to `width` CSS px. */
+  private exportHeader(ctx: CanvasRenderingContext2D, width: number): { height: number; draw(ctx: CanvasRenderingContext2D, y: number): void }[] {
+    const th = this.th;
+    const lines: { height: number; draw(ctx: CanvasRenderingContext2D, y: number): void }[] = [];
+    const titleFont = 'bold 13px system-ui, sans-serif', keyFont = '12px system-ui, sans-serif';
+    ctx.font = titleFont;
+    let line = '';
+    const pushTitle = (text: string) => lines.push({ height: 18, draw: (c, y) => { c.font = titleFont; c.fillStyle = th.fg; c.textBaseline = 'top'; c.fillText(text, 8, y); } });
+    for (const word of this.opts.title.split(' ')) {
+      const next = line ? `${line} ${word}` : word;
+      if (line && ctx.measureText(next).width > width - 16) { pushTitle(line); line = word; } else line = next;
+    }
+    if (line) pushTitle(line);
+    ctx.font = keyFont;
+    let row: { s: Series; x: number }[] = [];
+    let x = 8;
+    const pushRow = (items: { s: Series; x: number }[]) => lines.push({
+      height: 17,
+      draw: (c, y) => {
+        c.font = keyFont;
+        c.textBaseline = 'top';
+        for (const { s, x: kx } of items) {
+          c.strokeStyle = s.color;
+          c.lineWidth = 3;
+          c.setLineDash(s.dash ?? []);
+          c.beginPath(); c.moveTo(kx, y + 7.5); c.lineTo(kx + 18, y + 7.5); c.stroke();
+          c.setLineDash([]);
+          c.fillStyle = th.muted;
+          c.fillText(s.label, kx + 23, y + 1);
+        }
+      },
+    });
+    for (const s of this.series) {
+      const w = 23 + ctx.measureText(s.label).width;
+      if (row.length && x + w > width - 8) { pushRow(row); row = []; x = 8; }
+      row.push({ s, x });
+      x += w + 14;
+    }
+    if (row.length) pushRow(row);
+    return lines;
   }
 }
 
