@@ -1,9 +1,10 @@
-// `npm run bench`: builds what is missing, runs the wasm kernel benchmark, the native one and the
-// training-step benchmark (each in its own process), measures the module sizes and prints one
-// report: every figure side by side, with ratios taken within this run.
+// `npm run bench`: builds what is missing, runs the wasm kernel benchmark, the native one, the
+// training-step benchmark and the page benchmark in headless Chromium (each in its own process),
+// measures the module sizes and prints one report: every figure side by side, with ratios taken
+// within this run.
 //
 //   node bench/run.mjs [--quick] [--no-build] [--wall] [--json FILE]
-//     --quick     about a minute: fewer rounds and samples (same cases)
+//     --quick     about two minutes: fewer rounds and samples (same cases)
 //     --no-build  use dist/ and build/bench as they are
 //     --wall      report wall-clock medians instead of CPU-time medians
 //     --json      also write every raw number to FILE (always written to build/bench/last-run.json)
@@ -14,6 +15,7 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { NATIVE_BIN, ROOT, buildAll, toolVersions } from './build.mjs';
+import { pageHeadline, pageSection } from './page-report.mjs';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -85,6 +87,16 @@ lap('native kernels');
 
 const train = child('train.mjs', 'training steps');
 lap('training steps');
+// The page in headless Chromium (bench/page.mjs): a machine without Chromium still gets the rest.
+let page = null;
+let pageError = '';
+try {
+  page = child('page.mjs', 'page: load and training lab in headless Chromium');
+} catch (err) {
+  pageError = String(err.message).split('\n')[0];
+  log(`page benchmark failed, section 5 left out: ${pageError}`);
+}
+lap('page');
 const loadEnd = loadavg();
 
 // ---- sizes ------------------------------------------------------------------------------------------
@@ -181,6 +193,7 @@ const step = (m, key) => t(m.times[key]);
 const nativeStep = (i) => t(nat(10, i, 1));
 const CONTENDERS = [
   ['simd-api', 'ours SIMD, public API (forward, crossEntropy, backward, SGD step)'],
+  ['simd-api-dx', 'ours SIMD, public API, backward also returning ∂loss/∂batch'],
   ['simd-trainer', 'ours SIMD, Trainer.run(k) per step'],
   ['scalar-api', 'ours scalar, public API'],
   ['scalar-trainer', 'ours scalar, Trainer.run(k) per step'],
@@ -194,6 +207,8 @@ const CONTENDERS = [
 ];
 p('3. One training step: BN-MLP (Linear → BatchNorm1d → ReLU per hidden layer, then Linear), mean cross-entropy, plain SGD (lr 0.01),');
 p(`   same initial weights and batch for every contender (first-step losses agree: ${lossAgreement()}). × = TF.js wasm time / this time.`);
+p('   Public API: backward(grad, { inputGrad: false }), since no contender forms the gradient with respect to the batch (TF.js differentiates');
+p('   variables only; PyTorch skips inputs that do not require grad; Trainer.run skips it too); the second row forms and returns it anyway.');
 // ± half the interquartile range of the samples, relative to the median.
 const spread = (m, key) => {
   const r = m.times[key];
@@ -236,7 +251,7 @@ p(table(
   [false, true, true],
 ));
 p();
-p('5. Page (time to first number, steps/s at 60 fps): not measured here — see the browser tests (tests/e2e).');
+for (const line of pageSection(page, pageError)) p(line);
 p();
 
 // Targets
@@ -253,13 +268,18 @@ p(`  ${ok(rSmall >= 100)} 2-16-16-2 step, public API, ≥ 100× TF.js wasm SIMD:
 p(`  ${ok((rate(worstMm.simd) / ceiling) >= 0.5)} matrix products of the 256-wide model ≥ 50% of the ceiling: lowest ${f((100 * rate(worstMm.simd)) / ceiling, 0)}% (${worstMm.product} ${worstMm.n}×${worstMm.in}→${worstMm.out})`);
 p(`  ${ok(Math.min(...bnRatios) >= 3)} BatchNorm forward+backward SIMD ≥ 3× scalar: ${wasm.bn.map((b, i) => `${b.shape} ${fx(bnRatios[i])}`).join(', ')}`);
 p(`  ${ok(sizes.simd.gz < 60 * 1024 && sizes.scalar.gz < 60 * 1024)} glue + wasm < 60 KB gzipped: SIMD ${kb(sizes.simd.gz)} KB, scalar ${kb(sizes.scalar.gz)} KB (both together ${kb(sizes.both.gz)} KB)`);
+if (page) {
+  const h = pageHeadline(page);
+  p(`  MEASURED page (no bound set): first computed number ${f(h.firstNumberCold, 0)} ms after navigation cold, ${f(h.firstNumberWarm, 0)} ms warm;` +
+    ` lab ${f(h.defaultStepsPerRun, 0)} steps/s per run at ${f(h.defaultFps, 1)} fps (default), ${f(h.paperStepsPerRun, 0)} at ${f(h.paperFps, 1)} fps (paper)`);
+} else p(`  NOT MEASURED page: time to first number, steps/s at 60 fps (${pageError})`);
 p();
 
 // 6. Where the time goes
 p('6. Where the time of our SIMD step goes');
 p('   API: the public-API step; raw: the same Embind calls on the same model\'s raw handles (no checks, no copies); +copies: raw');
-p('   plus the API\'s two large copies (batch in, input gradient out); kernels: the kernels alone, on 64-byte-aligned buffers.');
-p('   Differences are shares of the API step; "layers+Embind" also holds the cost of the engine\'s 8-byte-aligned buffers.');
+p('   plus the API\'s large copy (the batch in); kernels: the kernels alone, on 64-byte-aligned buffers (the engine\'s are 16-byte aligned).');
+p('   Differences are shares of the API step.');
 const share = (a, b, api) => `${f(Math.max(0, a - b) / 1e3, 1)} (${f((100 * (a - b)) / api, 0)}%)`;
 const diagRows = train.models.map((m) => {
   const api = step(m, 'simd-api');
@@ -283,8 +303,9 @@ for (const m of train.models) {
   const products = wasm.matmul.filter((r) => r.model === m.model);
   const sum = products.reduce((acc, r) => acc + t(r.simd), 0);
   const first = products.find((r) => r.product === 'backward-input' && r.in === m.sizes[0]);
-  p(`  ${m.model}: its 9 matrix products take ${f(sum / 1e3, 1)} µs (timed alone, warm caches) of the ${f(step(m, 'simd-kernels') / 1e3, 1)} µs kernels-only step;` +
-    ` the first layer's input gradient (dinp ${first.n}×${first.in}, which nothing uses) is ${f(t(first.simd) / 1e3, 1)} µs of it (${f((100 * t(first.simd)) / step(m, 'simd-api'), 0)}% of the API step) plus a ${kb(4 * first.n * first.in)} KB copy out.`);
+  p(`  ${m.model}: the 8 matrix products of its step (the first layer's input gradient is skipped) take ${f((sum - t(first.simd)) / 1e3, 1)} µs (timed alone, warm caches)` +
+    ` of the ${f(step(m, 'simd-kernels') / 1e3, 1)} µs kernels-only step; forming that gradient too (backward's default, dinp ${first.n}×${first.in}) would add ${f(t(first.simd) / 1e3, 1)} µs` +
+    ` and a ${kb(4 * first.n * first.in)} KB copy out (the "backward also returning ∂loss/∂batch" row of section 3).`);
 }
 p();
 
@@ -300,7 +321,7 @@ p(`(bench took ${f((Date.now() - started) / 1000, 0)} s: ${Object.entries(phases
 
 const report = out.join('\n');
 process.stdout.write(report + '\n');
-const raw = { clock, quick, args, loadStart, loadEnd, phases, wasm, native, train, sizes, report };
+const raw = { clock, quick, args, loadStart, loadEnd, phases, wasm, native, train, page, pageError, sizes, report };
 mkdirSync(`${ROOT}build/bench`, { recursive: true });
 writeFileSync(`${ROOT}build/bench/last-run.json`, JSON.stringify(raw, null, 1));
 if (jsonFile) writeFileSync(jsonFile, JSON.stringify(raw, null, 1));

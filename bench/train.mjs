@@ -39,12 +39,18 @@ function engineModel(lab, sizes, state) {
   return { model, opt: new lab.SGD(model, { lr: LR }) };
 }
 
-/** One public-API step (the README's loop); returns the loss. */
-function apiStep(lab, m, x, y, spec) {
+/**
+ * One public-API step (the README's loop); returns the loss. A training loop has no use for the
+ * gradient with respect to the batch, and neither TF.js (gradients of variables only) nor PyTorch
+ * (an input that does not require grad) computes it, so the loop asks backward() not to:
+ * `{ inputGrad: false }`. With `dx`, the step also computes and returns it (backward's default).
+ */
+function apiStep(lab, m, x, y, spec, dx = false) {
   m.opt.zeroGrad();
   const logits = m.model.forward(x, [spec.batch, spec.sizes[0]]);
   const { loss, grad } = lab.crossEntropy(logits, y, [spec.batch, spec.sizes[spec.sizes.length - 1]]);
-  m.model.backward(grad);
+  if (dx) m.model.backward(grad);
+  else m.model.backward(grad, { inputGrad: false });
   m.opt.step();
   return loss;
 }
@@ -54,13 +60,12 @@ function apiStep(lab, m, x, y, spec) {
  * both run on the same buffers: where the engine's heap blocks fall relative to 16-byte boundaries
  * changes kernel times by up to a third, see section 6): the batch staged once, the loss gradient
  * left on the heap, nothing copied out, no argument checks. What the wrapper costs is the
- * difference. With `copies`, it also makes the API's two large copies (batch in, input gradient out).
+ * difference. With `copies`, it also makes the API's large copy (the batch in).
  */
 function rawStepper(m, spec, copies = false) {
   const { ctx, raw } = rawOf(m.model);
   const mod = ctx.mod;
   const N = spec.batch;
-  const IN = spec.sizes[0];
   const K = spec.sizes[spec.sizes.length - 1];
   const sgd = mod.makeSGD(raw, LR, 0, 0, 0, false);
   const px = mod._malloc(N * IN * 4);
@@ -76,8 +81,7 @@ function rawStepper(m, spec, copies = false) {
       if (copies) mod.HEAPF32.set(x, px >> 2);
       ctx.check(raw.forward(px, 2, N, IN, 0, 0));
       ctx.check(mod.crossEntropy(raw.outputPtr(), py, N, K, pg));
-      ctx.check(raw.backward(pg, N * K, true)); // the same work as the public API step above
-      if (copies) mod.HEAPF32.slice(raw.inputGradPtr() >> 2, (raw.inputGradPtr() >> 2) + N * IN);
+      ctx.check(raw.backward(pg, N * K, false)); // the same work as the public API step above
       sgd.step();
       return mod.lastScalar(0);
     },
@@ -171,6 +175,10 @@ for (const spec of MODELS) {
     check.model.dispose();
     check.opt.dispose();
     contenders.push({ key: `${variant}-api`, run: (k) => { for (let i = 0; i < k; i++) apiStep(lab, m, x, y, spec); } });
+    if (variant === 'simd') {
+      const mdx = engineModel(lab, spec.sizes, state);
+      contenders.push({ key: 'simd-api-dx', run: (k) => { for (let i = 0; i < k; i++) apiStep(lab, mdx, x, y, spec, true); } });
+    }
     const t = trainerFor(lab, spec);
     contenders.push({ key: `${variant}-trainer`, run: (k) => t.run(k) });
   }

@@ -416,7 +416,7 @@ class SgdStep final : public Case {
 // ---- One training step of a BN-MLP from kernels alone ------------------------------------------
 // The kernels the engine's layers call for zeroGrad, forward, cross-entropy, backward and a plain
 // SGD step, with nothing around them (no layer objects, no input copies, no JS): the floor under
-// the engine's own step.
+// the engine's own step. Like that step, it skips the first layer's input gradient.
 class MlpStep final : public Case {
  public:
   static constexpr int kLayers = 3;
@@ -447,7 +447,7 @@ class MlpStep final : public Case {
       z_[l] = buf_.make(sz(n_, out));
       dact_[l] = buf_.make(sz(n_, in));
       dz_[l] = buf_.make(sz(n_, out));
-      work += 6.0 * n_ * in * out;
+      work += (l == 0 ? 4.0 : 6.0) * n_ * in * out;  // no input gradient for the batch itself
       if (l + 1 < kLayers) {
         const size_t c = sz(out);
         y_[l] = buf_.make(sz(n_, out));
@@ -503,7 +503,9 @@ class MlpStep final : public Case {
     (void)bn::cross_entropy(&loss, dz_[kLayers - 1], z_[kLayers - 1], targets_.data(), N, K);
     for (int l = kLayers - 1; l >= 0; --l) {  // backward
       const int in = size_[l], out = size_[l + 1];
-      lbi_(dact_[l], dz_[l], w_[l], N, in, out);
+      // The batch's own gradient is not computed (nothing uses it; neither TF.js nor PyTorch form
+      // it for an input that is not a variable): as the engine's step with { inputGrad: false }.
+      if (l > 0) lbi_(dact_[l], dz_[l], w_[l], N, in, out);
       lbp_(dw_[l], db_[l], dz_[l], act_[l], N, in, out);
       if (l == 0) break;
       const int C = in, h = l - 1;  // act_[l] = relu(y_[h])

@@ -2,11 +2,15 @@
 // bench/plainjs.mjs and bench/tfjs.mjs (TF.js 4.22, wasm and cpu backends) give the engine's loss,
 // gradients and updated parameters for the same weights and batch, within float32 round-off.
 // No timing here: `npm run bench` measures, this only checks that it compares like with like.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadLab, type Lab } from '../../dist/index.js';
 import { LR, MODELS, initialState, layout, makeBatch } from '../../bench/common.mjs';
 import { PlainMLP } from '../../bench/plainjs.mjs';
 import { TfMLP, loadTf } from '../../bench/tfjs.mjs';
+import { pageSection } from '../../bench/page-report.mjs';
 import { MODULES, U, expectClose, expectCloseScalar, gammaN } from './helpers.js';
 
 type Dict = Record<string, Float32Array>;
@@ -208,3 +212,35 @@ function tfWithin(ms: number) {
   ]);
   return tfLoad;
 }
+
+// bench/page.mjs (section 5 of the report) drives the lesson and the training lab in headless
+// Chromium and finds what it times through init scripts (the engine's wasm instantiation, the
+// elements' first render, the lab worker's progress messages). A change to the page can silently
+// break that: run its --smoke mode (one load, 1-s windows: every path once, ~15–25 s) and check
+// that every figure was found and section 5 formats. No timing is checked.
+describe('page benchmark (bench/page.mjs --smoke)', () => {
+  it('finds the first computed number, the wasm, the lab\'s steps and frames', async (ctx) => {
+    if (!existsSync('/usr/bin/chromium')) ctx.skip('no /usr/bin/chromium (scripts/setup.sh --browser installs it)');
+    const { stdout } = await promisify(execFile)(process.execPath, ['bench/page.mjs', '--smoke'], { maxBuffer: 64 << 20, timeout: 90_000 });
+    const page = JSON.parse(stdout);
+    const positive = (x: unknown, what: string) => expect(Number.isFinite(x) && (x as number) > 0, `${what}: ${x}`).toBe(true);
+    for (const load of [...page.load.cold, ...page.load.warm]) {
+      expect(load.firstText, 'μ of 2,4,4,4,5,5,7,9').toBe('5');
+      for (const k of ['domContentLoaded', 'load', 'fcp', 'wasmFetched', 'wasmInstantiated', 'firstNumber', 'firstNumberFrame', 'allElementsRendered']) positive(load[k], k);
+      expect(load.firstNumber).toBeGreaterThanOrEqual(load.wasmInstantiated);
+      expect(load.firstNumberFrame).toBeGreaterThanOrEqual(load.firstNumber);
+    }
+    positive(page.load.cold[0].resourceTiming.transferSize, 'bytes transferred');
+    positive(page.lab.idle.fps, 'idle frames/s');
+    expect(page.lab.settings.map((s: { name: string }) => s.name)).toEqual(['default', 'paper']);
+    expect(page.lab.settings[1].state).toMatchObject({ dataset: 'digits', activation: 'sigmoid', neurons: 100 });
+    for (const s of page.lab.settings) {
+      expect(s.mode, 'the lab trains in its worker').toBe('worker');
+      positive(s.stepsPerSecPerRun.median, `${s.name}: steps/s per run`);
+      positive(s.frames.fps, `${s.name}: frames/s`);
+    }
+    const text = pageSection(page).join('\n');
+    expect(text).toContain('FIRST COMPUTED NUMBER');
+    expect(text).not.toMatch(/NaN|undefined/);
+  }, 120_000);
+});
