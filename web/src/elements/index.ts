@@ -9,6 +9,8 @@ export { BnQuiz } from './bn-quiz.js';
 export { BnTrainEval } from './bn-train-eval.js';
 export { Bn1dVs2d } from './bn-1d-vs-2d.js';
 export { BnCode } from './bn-code.js';
+export { BnBatchNoise } from './bn-batch-noise.js';
+export { BnPlacement } from './bn-placement.js';
 export { pageLab } from './core.js';
 // The training lab (its own file and stylesheet, built alongside).
 import './bn-training-lab.js';

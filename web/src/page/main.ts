@@ -1,7 +1,9 @@
 // The lesson page's own script: waits for the engine and the elements, applies the state found in
 // the URL (src/page/state.ts), keeps the URL following the controls, reports which engine build
-// runs, and drives the theme toggle. The lesson's content lives in the <bn-*> elements.
+// runs, fills the prose's computed sentences (src/page/bind.ts), and drives the theme toggle.
+// The lesson's content lives in the <bn-*> elements.
 import { pageLab } from '../elements/core.js';
+import { bindInputs, bindProse } from './bind.js';
 import { applyUrlState, followState } from './state.js';
 
 const THEME_KEY = 'batchnorm-lab-theme';
@@ -36,8 +38,10 @@ async function main(): Promise<void> {
   const engine = document.getElementById('engine')!;
   applyUrlState(location.search);
   followState();
+  bindInputs();
   try {
     const lab = await pageLab();
+    bindProse(lab);
     await Promise.all(['bn-standardize', 'bn-worked-example', 'bn-quiz'].map((n) => customElements.whenDefined(n)));
     engine.textContent = `Computed by batchnorm-lab ${lab.features.version}, ${lab.features.simd ? 'WebAssembly SIMD build' : 'scalar WebAssembly build'}.`;
     engine.dataset.simd = String(lab.features.simd);

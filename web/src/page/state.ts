@@ -3,6 +3,7 @@
 // ever reach setAttribute as plain numbers); writing follows the elements' bn-change events with
 // history.replaceState. The training lab's own settings travel as `lab-<attribute>` parameters
 // that the lab element clamps itself.
+import { DATASETS } from '../elements/lab-state.js';
 
 /** One URL parameter ↔ one element attribute. */
 export interface StateField {
@@ -39,6 +40,10 @@ function numberList(maxLength: number, bound: number) {
   };
 }
 
+function oneOf(choices: readonly string[]) {
+  return (raw: string): string | null => (choices.includes(raw) ? raw : null);
+}
+
 const numberDetail = (name: string) => (d: Record<string, unknown>) =>
   typeof d[name] === 'number' ? String(Math.round((d[name] as number) * 1000) / 1000) : undefined;
 
@@ -48,6 +53,9 @@ export const STATE: readonly StateField[] = [
   { key: 'gamma', selector: '#worked', attr: 'gamma', parse: clampNumber(-3, 3, 2), fromEvent: numberDetail('gamma') },
   { key: 'beta', selector: '#worked', attr: 'beta', parse: clampNumber(-3, 3, 2), fromEvent: numberDetail('beta') },
   { key: 'momentum', selector: '#te', attr: 'momentum', parse: clampNumber(0.01, 1, 2), fromEvent: numberDetail('momentum') },
+  { key: 'noise-seed', selector: '#noise', attr: 'seed', parse: clampNumber(0, 999_999, 0), fromEvent: numberDetail('seed') },
+  { key: 'noise-example', selector: '#noise', attr: 'example', parse: clampNumber(0, 999_999, 0), fromEvent: numberDetail('example') },
+  { key: 'placement-data', selector: '#pl', attr: 'dataset', parse: oneOf(DATASETS), fromEvent: (d) => (typeof d.dataset === 'string' ? d.dataset : undefined) },
 ];
 
 const LAB_SELECTOR = 'bn-training-lab';
