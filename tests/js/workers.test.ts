@@ -1,6 +1,10 @@
 // Training off the main thread (Node worker_threads here; the same worker.js runs as a module
 // Web Worker in the page's browser tests): results equal in-thread runs, and pause, resume,
 // cancel and sweeps behave.
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadLab, runJob, sweep, trainInWorker, type TrainingJob } from '../../dist/index.js';
 
@@ -79,4 +83,22 @@ describe('workers', () => {
     const task = await trainInWorker(bad);
     await expect(task.result).rejects.toThrow(RangeError);
   });
+});
+
+// A worker whose script cannot run must fail the jobs waiting on it, not leave them pending:
+// a copy of dist/ whose worker.js throws at start.
+describe('a worker that dies', () => {
+  it('rejects trainInWorker and sweep with an Error naming the worker', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'bnlab-deadworker-'));
+    try {
+      await cp(fileURLToPath(new URL('../../dist/', import.meta.url)), dir, { recursive: true });
+      await writeFile(path.join(dir, 'worker.js'), "throw new Error('broken on purpose');\n");
+      const mod = (await import(pathToFileURL(path.join(dir, 'workers.js')).href)) as typeof import('../../dist/workers.js');
+      const task = await mod.trainInWorker(job(0.1, true));
+      await expect(task.result).rejects.toThrow(/the training worker failed: broken on purpose/);
+      await expect(mod.sweep([job(0.1, true), job(0.1, false), job(1, true)], { workers: 2 })).rejects.toThrow(/the training worker failed/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -6,8 +6,12 @@ import type { WorkerReply, WorkerRequest } from './worker.js';
 interface WorkerLike {
   post(message: WorkerRequest): void;
   onReply(handler: (reply: WorkerReply) => void): void;
+  /** The worker died or could not start (a missing or broken script, a failed import). */
+  onFailure(handler: (error: Error) => void): void;
   terminate(): void;
 }
+
+const failure = (detail: string) => new Error(`the training worker failed: ${detail}`);
 
 async function spawn(): Promise<WorkerLike> {
   if (typeof Worker !== 'undefined' && !import.meta.url.startsWith('file:')) {
@@ -17,16 +21,41 @@ async function spawn(): Promise<WorkerLike> {
     return {
       post: (m) => w.postMessage(m),
       onReply: (h) => w.addEventListener('message', (e: MessageEvent<WorkerReply>) => h(e.data)),
+      onFailure: (h) => {
+        // A script that cannot load or throws reports an ErrorEvent (message empty for a load failure).
+        w.addEventListener('error', (e: ErrorEvent) => h(failure(e.message || 'its script could not be loaded')));
+        w.addEventListener('messageerror', () => h(failure('a message could not be deserialised')));
+      },
       terminate: () => w.terminate(),
     };
   }
   const name = 'node:worker_threads';
   const { Worker: NodeWorker } = (await import(/* @vite-ignore */ name)) as {
-    Worker: new (u: URL) => { postMessage(m: unknown): void; on(ev: 'message', h: (m: WorkerReply) => void): void; terminate(): Promise<number> };
+    Worker: new (u: URL) => {
+      postMessage(m: unknown): void;
+      on(ev: 'message', h: (m: WorkerReply) => void): void;
+      on(ev: 'error', h: (e: Error) => void): void;
+      on(ev: 'exit', h: (code: number) => void): void;
+      terminate(): Promise<number>;
+    };
   };
   const script = './worker.js'; // not a literal, so that browser bundlers leave this branch's URL alone
   const w = new NodeWorker(new URL(script, import.meta.url));
-  return { post: (m) => w.postMessage(m), onReply: (h) => w.on('message', h), terminate: () => void w.terminate() };
+  let terminated = false;
+  return {
+    post: (m) => w.postMessage(m),
+    onReply: (h) => w.on('message', h),
+    onFailure: (h) => {
+      w.on('error', (e) => h(failure(e.message)));
+      w.on('exit', (code) => {
+        if (!terminated) h(failure(`it exited with code ${code}`));
+      });
+    },
+    terminate: () => {
+      terminated = true;
+      void w.terminate();
+    },
+  };
 }
 
 /** A job running in a worker. */
@@ -74,7 +103,14 @@ function start(worker: WorkerLike, job: TrainingJob, opts: WorkerOptions, listen
 async function pool(size: number) {
   const workers = await Promise.all(Array.from({ length: size }, spawn));
   const listeners = new Map<number, (r: WorkerReply) => void>();
-  for (const w of workers) w.onReply((r) => listeners.get(r.id)?.(r));
+  for (const w of workers) {
+    w.onReply((r) => listeners.get(r.id)?.(r));
+    // A dead worker answers nothing: fail every job still waiting (jobs of a sweep share its
+    // pool), instead of leaving their promises pending forever.
+    w.onFailure((e) => {
+      for (const [id, listener] of [...listeners]) listener({ type: 'error', id, name: 'Error', message: e.message });
+    });
+  }
   return { workers, listeners, close: () => workers.forEach((w) => w.terminate()) };
 }
 
@@ -106,12 +142,18 @@ export async function sweep(jobs: readonly TrainingJob[], opts: SweepOptions = {
   const p = await pool(size);
   const results: TrainingResult[] = new Array(jobs.length);
   let next = 0;
+  let failed = false; // after the first failure no worker takes another job
   try {
     await Promise.all(
       p.workers.map(async (w) => {
-        while (next < jobs.length) {
+        while (next < jobs.length && !failed) {
           const index = next++;
-          results[index] = await start(w, jobs[index]!, opts, p.listeners).result;
+          try {
+            results[index] = await start(w, jobs[index]!, opts, p.listeners).result;
+          } catch (e) {
+            failed = true;
+            throw e;
+          }
           opts.onResult?.(index, results[index]!);
         }
       }),
