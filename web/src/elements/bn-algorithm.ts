@@ -3,14 +3,21 @@
 // of one BatchNorm1d(1) forward pass in training mode (μ_B and σ²_B are the layer's
 // lastBatchMean and lastBatchVar; x̂ and y are its outputs).
 import { BnElement, batchStats, el, fmtList, numberAttr, numberListAttr, texNum } from './core.js';
-import { tex, useKatex } from './math.js';
+import type * as MathModule from './math.js';
 
 const DEFAULT = [4, 6, 8, 14];
 
 export class BnAlgorithm extends BnElement {
   static observedAttributes = ['values', 'gamma', 'beta'];
+  private math: typeof MathModule | null = null;
+
+  // KaTeX (77 KB gzipped) loads only on pages that show this element, beside the engine.
+  protected override prepare(): Promise<unknown> {
+    return import('./math.js').then((m) => (this.math = m));
+  }
 
   protected render(): void {
+    const { tex, useKatex } = this.math!;
     useKatex(this.root);
     const xs = numberListAttr(this.getAttribute('values'), DEFAULT, 8, 1e4);
     if (xs.length < 2) xs.splice(0, xs.length, ...DEFAULT);

@@ -88,13 +88,22 @@ export abstract class BnElement extends HTMLElement {
       });
       this.resizeObserver.observe(this.content);
     }
-    pageLab().then(
-      (lab) => {
+    Promise.all([pageLab(), this.prepare()]).then(
+      ([lab]) => {
         this.lab = lab;
         if (this.isConnected) this.render();
       },
       (e: unknown) => this.showError(e),
     );
+  }
+
+  /**
+   * What the element needs besides the engine before its first render, loaded in parallel with
+   * it (e.g. the typesetting library, imported only by the elements that show formulas, so that a
+   * page without them never downloads it).
+   */
+  protected prepare(): Promise<unknown> | null {
+    return null;
   }
 
   attributeChangedCallback(): void {
