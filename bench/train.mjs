@@ -66,6 +66,7 @@ function rawStepper(m, spec, copies = false) {
   const { ctx, raw } = rawOf(m.model);
   const mod = ctx.mod;
   const N = spec.batch;
+  const IN = spec.sizes[0];
   const K = spec.sizes[spec.sizes.length - 1];
   const sgd = mod.makeSGD(raw, LR, 0, 0, 0, false);
   const px = mod._malloc(N * IN * 4);
