@@ -1,7 +1,8 @@
 // The package as its users get it: `npm pack` of the built repository, installed from the tarball
 // into empty projects outside the repository, then used (a) from Node ESM with no bundler,
-// (b) through a Vite production build opened in headless Chromium under the strict CSP, and
-// (c) from TypeScript, whose compiler must find the published declarations. The plain
+// (b) through a Vite production build opened in headless Chromium under the strict CSP, (c) the
+// custom elements through a Vite build (every file they load by URL must ship), and (d) from
+// TypeScript, whose compiler must find the published declarations. The plain
 // `<script type="module">` way is covered by page.test.ts.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -10,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from './browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-ignore: a plain .mjs script, without type declarations
@@ -88,6 +89,40 @@ afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
+/** Builds the Vite project in `dir` with the repository's own Vite (a separate process, so nothing of Vitest's state leaks in). */
+async function viteBuild(dir: string): Promise<void> {
+  await sh(path.join(BIN, 'vite'), ['build', '--logLevel', 'warn'], dir);
+  expect(existsSync(path.join(dir, 'dist', 'index.html'))).toBe(true);
+}
+
+/**
+ * Serves `dir`/dist under the strict CSP (scripts/serve.mjs), opens it in a fresh Chromium
+ * context and runs `check` on the page; then asserts that nothing went wrong on the way: no
+ * console error or warning, no uncaught exception, no HTTP error.
+ */
+async function inChromium(dir: string, check: (page: Page, url: string) => Promise<void>): Promise<void> {
+  const server = await startServer({ port: 0, root: path.join(dir, 'dist') });
+  browser ??= await launchChromium();
+  const context = await browser.newContext();
+  const problems: string[] = [];
+  try {
+    const page = await context.newPage();
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') problems.push(`console.${m.type()}: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    page.on('response', (r) => {
+      if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
+    });
+    await page.goto(server.url);
+    await check(page, server.url);
+  } finally {
+    await context.close();
+    await server.close();
+  }
+  expect(problems).toEqual([]);
+}
+
 describe('package consumers', () => {
   it('(a) Node ESM, no bundler: both builds standardize', async () => {
     const dir = await consumerProject('node-app');
@@ -142,38 +177,66 @@ describe('package consumers', () => {
         '',
       ].join('\n'),
     );
-    // The repository's own Vite, run as a separate process so nothing of Vitest's state leaks in.
-    await sh(path.join(BIN, 'vite'), ['build', '--logLevel', 'warn'], dir);
-    expect(existsSync(path.join(dir, 'dist', 'index.html'))).toBe(true);
-
-    const server = await startServer({ port: 0, root: path.join(dir, 'dist') });
-    browser ??= await launchChromium();
-    const context = await browser.newContext();
-    const problems: string[] = [];
-    try {
-      const page = await context.newPage();
-      page.on('console', (m) => {
-        if (m.type() === 'error' || m.type() === 'warning') problems.push(`console.${m.type()}: ${m.text()}`);
-      });
-      page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-      page.on('response', (r) => {
-        if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
-      });
-      await page.goto(server.url);
+    await viteBuild(dir);
+    await inChromium(dir, async (page) => {
       await page.waitForFunction(() => document.getElementById('out')?.textContent !== 'loading', undefined, {
         timeout: 60_000,
       });
       const text = (await page.locator('#out').textContent()) ?? '';
       expect(text).not.toMatch(/^error/);
       expect(JSON.parse(text)).toMatchObject(EXPECTED);
-    } finally {
-      await context.close();
-      await server.close();
-    }
-    expect(problems).toEqual([]);
+    });
   }, TIMEOUT);
 
-  it('(c) TypeScript: the published declarations type-check a strict consumer', async () => {
+  it('(c) the custom elements through a Vite build: KaTeX fonts, the lab worker and the sweep workers ship', async () => {
+    // What only a bundler can break: files the elements reach by URL (stylesheets, KaTeX's fonts,
+    // uPlot, the training lab's worker, the sweep pool's worker) must come out of the build.
+    const dir = await consumerProject('vite-elements');
+    await writeFile(
+      path.join(dir, 'index.html'),
+      [
+        '<!doctype html>',
+        '<html lang="en"><head><meta charset="utf-8"><title>elements consumer</title><link rel="icon" href="data:,">',
+        '<script type="module" src="/main.js"></script></head><body>',
+        '<bn-standardize values="2,4,4,4,5,5,7,9"></bn-standardize>',
+        '<bn-algorithm values="4,6,8,14"></bn-algorithm>',
+        '<bn-training-lab dataset="xor"></bn-training-lab>',
+        '<bn-placement dataset="xor" seeds="2" steps="50"></bn-placement>',
+        '</body></html>',
+        '',
+      ].join('\n'),
+    );
+    await writeFile(path.join(dir, 'main.js'), "import 'batchnorm-lab/elements';\n");
+    // Vite inlines files under 4 KB as data: URLs, which a strict CSP refuses (one KaTeX font and
+    // uPlot's stylesheet are that small): the README tells users to turn that off, as here.
+    await writeFile(path.join(dir, 'vite.config.js'), 'export default { build: { assetsInlineLimit: 0 } };\n');
+    await viteBuild(dir);
+    await inChromium(dir, async (page) => {
+      // A number computed by the engine.
+      const mean = page.locator('bn-standardize dd[data-stat=mean]');
+      await expect.poll(async () => (await mean.textContent()) ?? '', { timeout: 60_000 }).toMatch(/^5$/);
+      // Typeset formulas, set in KaTeX's own fonts (not a fallback): the faces were found.
+      await page.locator('bn-algorithm .katex').first().waitFor({ timeout: 30_000 });
+      const fonts = await page.evaluate(async () => {
+        await document.fonts.ready;
+        return [...document.fonts].filter((f) => f.family.startsWith('KaTeX')).map((f) => `${f.family}:${f.status}`);
+      });
+      expect(fonts.length).toBe(20);
+      expect(fonts).toContain('KaTeX_Main:loaded');
+      expect(fonts.filter((f) => f.endsWith(':error'))).toEqual([]);
+      // The training lab's own worker trains.
+      const lab = page.locator('bn-training-lab');
+      await lab.getByRole('button', { name: 'Step', exact: true }).click();
+      await expect.poll(async () => (await lab.locator('output.step-count').textContent()) ?? '', { timeout: 60_000 }).toMatch(/^step [1-9]/);
+      // The placement comparison runs its sweep on the package's worker pool.
+      const placement = page.locator('bn-placement');
+      await placement.getByRole('button', { name: 'Run the comparison' }).click();
+      await expect.poll(async () => (await placement.locator('.placement-status').textContent()) ?? '', { timeout: 120_000 }).toMatch(/^Done: 2 seeds × 2 placements, 50 steps each/);
+      expect((await placement.locator('.placement-verdict').textContent()) ?? '').toMatch(/\S/);
+    });
+  }, TIMEOUT);
+
+  it('(d) TypeScript: the published declarations type-check a strict consumer', async () => {
     const dir = await consumerProject('ts-app');
     await writeFile(
       path.join(dir, 'main.ts'),
