@@ -1,6 +1,7 @@
 #include "trainer.h"
 
 #include <algorithm>
+#include <cfloat>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -140,7 +141,9 @@ Status Trainer::run(int steps) {
     for (size_t i = 0; i < static_cast<size_t>(b) * static_cast<size_t>(k); ++i) finite = finite && std::isfinite(logits[i]);
     if (finite) BN_TRY(cross_entropy(&loss, grad_.data(), logits, batch_y_.data(), b, k));
     if (first_loss_ < 0 && finite) first_loss_ = loss;
-    if (!finite || !std::isfinite(loss) || loss > cfg_.explode_factor * std::max(1.0, first_loss_)) {
+    // The loss is reported as a float: one beyond float's range (logits near ±3e38 make the
+    // log-sum-exp exceed it, although double holds it) is as diverged as an infinite one.
+    if (!finite || !(loss <= FLT_MAX) || loss > cfg_.explode_factor * std::max(1.0, first_loss_)) {
       // Nothing downstream sees this step's numbers: the step is not recorded or applied.
       diverged_at_ = step_ + 1;
       batch_idx_.resize(static_cast<size_t>(s) * static_cast<size_t>(b));
@@ -180,7 +183,7 @@ Status Trainer::run(int steps) {
       double tl = 0, ta = 0;
       bool finite_outputs = true;
       BN_TRY(evaluate_impl(test_, cfg_.eval_limit, &tl, &ta, &finite_outputs));
-      if (!finite_outputs) {
+      if (!finite_outputs || !(tl <= FLT_MAX)) {
         // This step's update broke the model: it is the divergence. Like the other divergences it
         // does not count as completed, and its metrics are dropped, so every reported step
         // precedes it.
