@@ -154,3 +154,20 @@ export async function measureInterleaved(jobs, { rounds, samples, targetMs, warm
   }
   return out;
 }
+
+// ---- report formatting (bench/run.mjs, bench/page-report.mjs) -------------------------------------
+
+/** A number with d decimals, or a dash when there is none. */
+export const f = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '—');
+
+/** Bytes as KB (1024), one decimal. */
+export const kb = (b) => (b / 1024).toFixed(1);
+
+/** An aligned text table; a row '-' is a rule, a null row is left out. Numbers right-aligned by default. */
+export function table(head, rows, right = head.map((_, i) => i > 0)) {
+  const all = [head, ...rows.filter((r) => r !== null)];
+  const w = head.map((_, i) => Math.max(...all.map((r) => (r === '-' ? 0 : String(r[i]).length))));
+  const line = (r) => r.map((c, i) => (right[i] ? String(c).padStart(w[i]) : String(c).padEnd(w[i]))).join('  ').trimEnd();
+  const rule = w.map((n) => '-'.repeat(n)).join('  ');
+  return [line(head), rule, ...all.slice(1).map((r) => (r === '-' ? rule : line(r)))].join('\n');
+}

@@ -1,20 +1,11 @@
 // Section 5 of the report (bench/run.mjs): the page figures that bench/page.mjs measured in
 // headless Chromium, as lines of text in run.mjs's style. pageSection(null, reason) says why
 // they are missing.
-import { quantile } from './common.mjs';
+import { f, kb, quantile, table } from './common.mjs';
 
-const f = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '—');
-const kb = (b) => (b / 1024).toFixed(1);
 const med = (xs) => quantile(xs, 0.5);
 const halfIqr = (xs) => (quantile(xs, 0.75) - quantile(xs, 0.25)) / 2;
 
-function table(head, rows, right = head.map((_, i) => i > 0)) {
-  const all = [head, ...rows.filter((r) => r !== null)];
-  const w = head.map((_, i) => Math.max(...all.map((r) => (r === '-' ? 0 : String(r[i]).length))));
-  const line = (r) => r.map((c, i) => (right[i] ? String(c).padStart(w[i]) : String(c).padEnd(w[i]))).join('  ').trimEnd();
-  const rule = w.map((n) => '-'.repeat(n)).join('  ');
-  return [line(head), rule, ...all.slice(1).map((r) => (r === '-' ? rule : line(r)))].join('\n');
-}
 
 /** The headline figures (also used by the targets lines). */
 export function pageHeadline(page) {

@@ -23,13 +23,14 @@ import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { chromium } from 'playwright-core';
 import { startServer } from '../scripts/serve.mjs';
+import { CHROMIUM_LAUNCH, CHROMIUM_PATH } from '../scripts/chromium.mjs';
 import { median, quantile } from './common.mjs';
 
 const smoke = process.argv.includes('--smoke'); // tests/js/bench-smoke.test.ts: every path once, no figure worth reading
 const quick = smoke || process.argv.includes('--quick');
 const print = process.argv.includes('--print');
 const log = (m) => process.stderr.write(`  page: ${m}\n`);
-const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = CHROMIUM_PATH;
 const VIEWPORT = { width: 1280, height: 800 };
 const LOADS = smoke ? 1 : quick ? 3 : 7; // cold loads, each followed by a warm reload
 const WARMUP_MS = smoke ? 300 : 1000; // training before a window starts (the lab sizes its chunks meanwhile)
@@ -39,22 +40,9 @@ const IDLE_MS = smoke ? 500 : quick ? 1000 : 2000;
 const SLICE_MS = 1000; // steps/s is taken per slice of the window: median and spread over slices
 const LATE_MS = 1.5 * (1000 / 60); // a frame interval above this missed at least one 60 Hz vsync
 
-// Same launch as tests/e2e/browser.ts (duplicated, not imported: bench/ does not depend on
-// tests/): Debian's binary (playwright cannot download its own here), headless, and with the
-// background services off, whose connections this machine's closed network would refuse.
+// The project's one Chromium launch (scripts/chromium.mjs, as the browser tests).
 function launchChromium() {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  return chromium.launch(CHROMIUM_LAUNCH);
 }
 
 // ---- in-page instrumentation (init scripts: run before any of the page's scripts) ----------------

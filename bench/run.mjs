@@ -16,6 +16,7 @@ import { dirname } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { NATIVE_BIN, ROOT, buildAll, toolVersions } from './build.mjs';
 import { pageHeadline, pageSection } from './page-report.mjs';
+import { f, kb, table } from './common.mjs';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -128,17 +129,8 @@ sizes.both = { raw: sizes.simd.raw + sizes.scalar.raw, gz: sizes.simd.gz + sizes
 // ---- report -----------------------------------------------------------------------------------------
 const t = (r) => (r ? r[clock] : NaN); // ns per repetition
 const rate = (r) => (r ? r.work / r[clock] : NaN); // work per ns = G work per s
-const f = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '—');
 const fx = (x) => (Number.isFinite(x) ? (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2)) + '×' : '—');
-const kb = (b) => (b / 1024).toFixed(1);
 
-function table(head, rows, right = head.map((_, i) => i > 0)) {
-  const all = [head, ...rows.filter((r) => r !== null)];
-  const w = head.map((_, i) => Math.max(...all.map((r) => (r === '-' ? 0 : String(r[i]).length))));
-  const line = (r) => r.map((c, i) => (right[i] ? String(c).padStart(w[i]) : String(c).padEnd(w[i]))).join('  ').trimEnd();
-  const rule = w.map((n) => '-'.repeat(n)).join('  ');
-  return [line(head), rule, ...all.slice(1).map((r) => (r === '-' ? rule : line(r)))].join('\n');
-}
 
 const out = [];
 const p = (s = '') => out.push(s);

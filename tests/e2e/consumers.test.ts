@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from './browser.js';
+import { launchChromium, watchedPage } from './browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-ignore: a plain .mjs script, without type declarations
 import { startServer } from '../../scripts/serve.mjs';
@@ -97,23 +97,14 @@ async function viteBuild(dir: string): Promise<void> {
 
 /**
  * Serves `dir`/dist under the strict CSP (scripts/serve.mjs), opens it in a fresh Chromium
- * context and runs `check` on the page; then asserts that nothing went wrong on the way: no
- * console error or warning, no uncaught exception, no HTTP error.
+ * context and runs `check` on the page; then asserts that nothing went wrong on the way
+ * (watchedPage: console errors, exceptions, CSP violations, failed requests).
  */
 async function inChromium(dir: string, check: (page: Page, url: string) => Promise<void>): Promise<void> {
   const server = await startServer({ port: 0, root: path.join(dir, 'dist') });
   browser ??= await launchChromium();
-  const context = await browser.newContext();
-  const problems: string[] = [];
+  const { context, page, problems } = await watchedPage(browser);
   try {
-    const page = await context.newPage();
-    page.on('console', (m) => {
-      if (m.type() === 'error' || m.type() === 'warning') problems.push(`console.${m.type()}: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-    page.on('response', (r) => {
-      if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
-    });
     await page.goto(server.url);
     await check(page, server.url);
   } finally {

@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { launchChromium } from './browser.js';
+import { launchChromium, watchedPage } from './browser.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 // @ts-ignore: a plain .mjs script, without type declarations
 import { CSP, startServer } from '../../scripts/serve.mjs';
@@ -31,26 +31,12 @@ async function openPage(
   path = '',
   lesson = true,
 ): Promise<{ context: BrowserContext; page: Page; problems: Problems }> {
-  const context = await browser.newContext({
+  const watched = await watchedPage(browser, {
     viewport: { width: options.width, height: options.height },
     colorScheme: options.colorScheme ?? 'light',
   });
-  const page = await context.newPage();
-  const problems: Problems = { list: [] };
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' || msg.type() === 'warning') problems.list.push(`console.${msg.type()}: ${msg.text()}`);
-  });
-  page.on('pageerror', (err) => problems.list.push(`pageerror: ${err.message}`));
-  page.on('requestfailed', (req) => problems.list.push(`request failed: ${req.url()} ${req.failure()?.errorText}`));
-  page.on('response', (res) => {
-    if (res.status() >= 400) problems.list.push(`HTTP ${res.status()}: ${res.url()}`);
-  });
-  // CSP violations are also reported to the console, but the event names the directive.
-  await page.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (e) => {
-      console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI}`);
-    });
-  });
+  const { context, page } = watched;
+  const problems: Problems = { list: watched.problems };
   await page.goto(server.url + path);
   if (!lesson) return { context, page, problems };
   // Wait for the engine, but stop at the first problem: a missing script leaves the page loading forever.

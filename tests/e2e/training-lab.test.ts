@@ -9,7 +9,7 @@
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
-import { launchChromium } from './browser.js';
+import { launchChromium, watchedPage } from './browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-ignore: a plain .mjs script, without type declarations
 import { startServer } from '../../scripts/serve.mjs';
@@ -32,20 +32,7 @@ afterAll(async () => {
 });
 
 async function open(width: number, height: number, colorScheme: 'light' | 'dark' = 'light', noWorker = false): Promise<{ context: BrowserContext; page: Page; lab: Locator; problems: string[] }> {
-  const context = await browser.newContext({ viewport: { width, height }, colorScheme, acceptDownloads: true });
-  const page = await context.newPage();
-  const problems: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning') problems.push(`console.${m.type()}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
-  page.on('response', (r) => {
-    if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
-  });
-  await page.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI}`));
-  });
+  const { context, page, problems } = await watchedPage(browser, { viewport: { width, height }, colorScheme, acceptDownloads: true });
   // A browser without module workers: the lab must fall back to training on the page's thread.
   if (noWorker) await page.addInitScript(() => Reflect.deleteProperty(window, 'Worker'));
   await page.goto(new URL('web/training-lab.html', server.url).href);

@@ -162,14 +162,5 @@ export function expectThrows(fn: () => unknown, cls: new (...args: never[]) => E
 /** The two builds every fixture runs on. */
 export const MODULES = [true, false] as const;
 
-/** mulberry32: a small seeded generator, so random test data is the same on every run. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, the elements' seeded generator (dist/elements/measure.js): random test data is the same on every run. */
+export { mulberry32 as rng } from '../../dist/elements/measure.js';

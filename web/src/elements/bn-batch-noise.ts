@@ -6,7 +6,7 @@
 // Small batches scatter it widely; large ones pin it near the x̂ the whole set's statistics
 // would give. The spread per size is the engine's standard deviation of those x̂ (lab.standardize).
 // Emits `bn-change` with { seed, example } when the learner draws new batches or picks an example.
-import { BnElement, axisDomain, choiceAttr, el, fmt, numberAttr, numberListAttr, rangeControl, svgEl } from './core.js';
+import { BnElement, axisDomain, choiceAttr, el, fmt, numberAttr, numberListAttr, rangeControl, svgEl, tableHead } from './core.js';
 import { BatchDrawer, batchSeed, mulberry32 } from './measure.js';
 import type { Lab } from '../index.js';
 
@@ -262,14 +262,7 @@ export class BnBatchNoise extends BnElement {
 
   private fillTable(r: Result): void {
     const caption = el('caption', undefined, `The example’s x̂ over ${this.draws} random batches of each size: standard deviation (SD), extremes, and the previous size’s SD divided by this one’s (SD ratio)`);
-    const head = el('tr');
-    for (const h of ['batch size m', 'SD of x̂', 'lowest', 'highest', 'SD ratio']) {
-      const th = el('th', undefined, h);
-      th.scope = 'col';
-      head.append(th);
-    }
-    const thead = el('thead');
-    thead.append(head);
+    const thead = tableHead(['batch size m', 'SD of x̂', 'lowest', 'highest', 'SD ratio']);
     const body = el('tbody');
     r.rows.forEach((row, i) => {
       const tr = el('tr');

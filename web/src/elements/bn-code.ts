@@ -2,7 +2,7 @@
 // model written with this library, and a button that runs the JavaScript version on a fixed
 // batch in training and in eval mode. The page cannot run PyTorch; the numbers are this engine's
 // (its layers are tested against PyTorch 1.13 fixtures in the repository).
-import { BnElement, el, fmt } from './core.js';
+import { BnElement, el, fmt, tableHead } from './core.js';
 
 const PYTORCH = `import torch.nn as nn
 
@@ -87,14 +87,7 @@ export class BnCode extends BnElement {
       const yEval = model.forward(X, [4, 3]);
       const table = el('table', 'nums');
       table.append(el('caption', undefined, 'Outputs [4, 2], computed just now by the engine'));
-      const head = el('tr');
-      for (const h of ['example', 'model.train()', 'model.eval()']) {
-        const th = el('th', undefined, h);
-        th.scope = 'col';
-        head.append(th);
-      }
-      const thead = el('thead');
-      thead.append(head);
+      const thead = tableHead(['example', 'model.train()', 'model.eval()']);
       const tbody = el('tbody');
       for (let n = 0; n < 4; n++) {
         const tr = el('tr');

@@ -9,7 +9,7 @@
 // The training settings are the training lab's attributes (lab-state.ts; `placement` is the
 // thing measured, so it is ignored); `seed` is the first seed. Emits `bn-change` with
 // { dataset } when the learner picks a dataset, and `bn-result` with the summary after a run.
-import { BnElement, el, fmt, numberAttr, svgEl } from './core.js';
+import { BnElement, el, fmt, numberAttr, svgEl, tableHead } from './core.js';
 import { CHOICE_TEXT, DATASETS, parseConfig, sweepJob, type LabConfig, type LabDataset } from './lab-state.js';
 import { niceStep, placementVerdict, type Metric, type Summary, type Verdict } from './measure.js';
 import { sweep } from '../workers.js';
@@ -384,14 +384,7 @@ export class BnPlacement extends BnElement {
   private fillTable(groups: Group[]): void {
     const n = this.results.length;
     const caption = el('caption', undefined, `Final test results over ${n} seed${n === 1 ? '' : 's'} (mean ± standard deviation)`);
-    const head = el('tr');
-    for (const h of ['placement', 'test accuracy', 'test loss']) {
-      const th = el('th', undefined, h);
-      th.scope = 'col';
-      head.append(th);
-    }
-    const thead = el('thead');
-    thead.append(head);
+    const thead = tableHead(['placement', 'test accuracy', 'test loss']);
     const body = el('tbody');
     const perSeed = el('ul', 'per-seed');
     for (const g of groups) {

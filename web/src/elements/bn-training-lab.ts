@@ -5,7 +5,7 @@
 // every change is announced with a bn-change event carrying the whole state.
 //
 //   <bn-training-lab dataset="spiral" lr="0.1" layers="3" neurons="16"></bn-training-lab>
-import { el, fmt, pageLab } from './core.js';
+import { el, fmt, pageLab, tableHead } from './core.js';
 import { sweep } from '../workers.js';
 import { runJob, type TrainingJob, type TrainingResult } from '../experiments.js';
 import { BoundaryMap, CHART_STYLESHEET, LineChart, OKABE_ITO, download, type Band, type Mark, type Series } from './chart.js';
@@ -505,12 +505,7 @@ export class BnTrainingLab extends HTMLElement {
     const chart = kind === 'lr' ? this.lrChart : this.initChart;
     chart.element.hidden = false;
     chart.set(series, [], marks);
-    const head = el('tr');
-    for (const t of [kind === 'lr' ? 'learning rate' : 'weight scale', ...RUN_NAMES]) {
-      const th = el('th', undefined, t);
-      th.scope = 'col';
-      head.append(th);
-    }
+    const thead = tableHead([kind === 'lr' ? 'learning rate' : 'weight scale', ...RUN_NAMES]);
     const caption = el('caption', undefined, `Test accuracy after ${SWEEP_STEPS} steps, by ${kind === 'lr' ? 'learning rate' : 'initial weight scale'}`);
     const body = el('tbody');
     for (const row of cells) {
@@ -518,8 +513,6 @@ export class BnTrainingLab extends HTMLElement {
       row.forEach((c, j) => tr.append(el(j ? 'td' : 'th', undefined, c)));
       body.append(tr);
     }
-    const thead = el('thead');
-    thead.append(head);
     this.sweepTable.replaceChildren(caption, thead, body);
   }
 

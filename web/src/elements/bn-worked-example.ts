@@ -2,7 +2,7 @@
 // through the engine's BatchNorm1d(1) with γ and β set from two range controls. Points out the
 // source's misprint (it gave 0.74 for the second output; 2 × (−0.632) + 1 = −0.26).
 // Emits `bn-change` with { gamma, beta } when a control moves.
-import { BnElement, batchStats, dotAxis, el, fmt, fmtList, numberAttr, rangeControl } from './core.js';
+import { BnElement, batchStats, dotAxis, el, fmt, fmtList, numberAttr, rangeControl, tableHead } from './core.js';
 
 const X = [2, 4, 8, 10];
 
@@ -37,14 +37,7 @@ export class BnWorkedExample extends BnElement {
 
     const table = el('table', 'nums');
     const cap = el('caption', undefined, `Each value through the layer (γ = ${fmt(gamma, 2)}, β = ${fmt(beta, 2)})`);
-    const head = el('tr');
-    for (const h of ['', 'x', 'x̂ = (x − μ)/√(σ² + ε)', 'y = γx̂ + β']) {
-      const th = el('th', undefined, h);
-      th.scope = 'col';
-      head.append(th);
-    }
-    table.append(cap, el('thead'), el('tbody'));
-    table.tHead!.append(head);
+    table.append(cap, tableHead(['', 'x', 'x̂ = (x − μ)/√(σ² + ε)', 'y = γx̂ + β']), el('tbody'));
     X.forEach((x, i) => {
       const tr = el('tr');
       const th = el('th', undefined, `#${i + 1}`);

@@ -145,6 +145,19 @@ export function svgEl<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Recor
   return e;
 }
 
+/** A table's header row: one column header (scope="col") per label. */
+export function tableHead(labels: readonly string[]): HTMLTableSectionElement {
+  const row = el('tr');
+  for (const label of labels) {
+    const th = el('th', undefined, label);
+    th.scope = 'col';
+    row.append(th);
+  }
+  const thead = el('thead');
+  thead.append(row);
+  return thead;
+}
+
 /** A list of numbers as the page writes them: "−1.265, −0.632, …". */
 export function fmtList(xs: ArrayLike<number>, digits = 3): string {
   return Array.from(xs, (x) => fmt(x, digits)).join(', ');
