@@ -376,7 +376,7 @@ export class BnPlacement extends BnElement {
   }
 
   private figureWidth(): number {
-    const w = this.content.clientWidth;
+    const w = this.contentWidth();
     // Two figures side by side when there is room for both.
     return w >= 620 ? Math.floor((w - 16) / 2) : w > 0 ? Math.round(w) : 320;
   }

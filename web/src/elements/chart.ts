@@ -384,9 +384,12 @@ export class LineChart {
 
   private draw(): void {
     this.lastDraw = performance.now();
-    const width = Math.floor(this.element.getBoundingClientRect().width);
-    // Hidden (a sweep chart before its first sweep): drawn when the ResizeObserver sees it.
-    if (!width) return;
+    // The width the ResizeObserver last saw (reading layout here would force one per chart per
+    // frame while the page is still building); before its first report (e.g. a PNG asked for right
+    // after the chart was inserted), layout is read once. 0: hidden (a sweep chart before its first
+    // sweep); drawn when the ResizeObserver sees it.
+    const width = this.observedWidth >= 0 ? this.observedWidth : Math.floor(this.element.getBoundingClientRect().width);
+    if (width <= 0) return;
     const cssW = Math.max(200, width);
     const cssH = this.opts.height ?? 200;
     this.th = theme(this.element);

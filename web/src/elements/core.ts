@@ -70,28 +70,40 @@ export abstract class BnElement extends HTMLElement {
   protected readonly rerenderOnResize: boolean = false;
   private resizeObserver: ResizeObserver | null = null;
   private lastWidth = 0;
+  private observedWidth = 0;
+
+  /**
+   * The content's width in CSS pixels as last laid out (0 before the first layout). It comes from
+   * a ResizeObserver, never from clientWidth: reading layout during render() would force the
+   * browser to lay the whole page out again for every element (measured: most of the lesson's
+   * main-thread time before its first number).
+   */
+  protected contentWidth(): number {
+    return this.observedWidth;
+  }
 
   /** The content's width in CSS pixels, for drawings that use 1 viewBox unit = 1 pixel. */
   protected drawingWidth(): number {
-    const w = this.content.clientWidth;
+    const w = this.observedWidth;
     return w > 0 ? Math.min(760, Math.max(260, Math.round(w))) : AXIS_W;
   }
 
   connectedCallback(): void {
-    if (this.rerenderOnResize && !this.resizeObserver && typeof ResizeObserver !== 'undefined') {
-      this.resizeObserver = new ResizeObserver(() => {
+    if (!this.resizeObserver && typeof ResizeObserver !== 'undefined') {
+      this.resizeObserver = new ResizeObserver((entries) => {
+        const entry = entries[entries.length - 1];
+        if (!entry) return;
+        this.observedWidth = entry.contentRect.width;
+        if (!this.rerenderOnResize) return;
         const w = this.drawingWidth();
-        if (this.lab && Math.abs(w - this.lastWidth) > 24) {
-          this.lastWidth = w;
-          this.render();
-        }
+        if (this.lab && this.isConnected && Math.abs(w - this.lastWidth) > 24) this.renderNow();
       });
       this.resizeObserver.observe(this.content);
     }
     Promise.all([pageLab(), this.prepare()]).then(
       ([lab]) => {
         this.lab = lab;
-        if (this.isConnected) this.render();
+        if (this.isConnected) this.renderNow();
       },
       (e: unknown) => this.showError(e),
     );
@@ -107,7 +119,13 @@ export abstract class BnElement extends HTMLElement {
   }
 
   attributeChangedCallback(): void {
-    if (this.lab && this.isConnected) this.render();
+    if (this.lab && this.isConnected) this.renderNow();
+  }
+
+  /** render(), remembering the width it drew for (so a resize re-renders only when it matters). */
+  private renderNow(): void {
+    this.lastWidth = this.drawingWidth();
+    this.render();
   }
 
   /** Rebuilds the element's content from its attributes and state. */
