@@ -4,6 +4,8 @@
 // through the CSS Font Loading API. Each font's URL is a literal `new URL('./…', import.meta.url)`:
 // from a static folder it resolves next to this module, and bundlers (Vite, webpack, rollup)
 // recognise the pattern and ship the file, which a URL inside a copied stylesheet would not get.
+// `?no-inline` keeps Vite from turning the smallest of them into a data: URL, which a strict CSP
+// refuses (static servers ignore the query).
 // Like @font-face, a registered face is only downloaded when text first needs it.
 import katex from './vendor/katex.mjs';
 
@@ -11,26 +13,26 @@ const KATEX_CSS = new URL('./katex/katex.min.css', import.meta.url).href;
 
 type Face = [family: string, url: URL, weight?: 'bold', style?: 'italic'];
 const FONTS = (): Face[] => [
-  ['KaTeX_AMS', new URL('./katex/fonts/KaTeX_AMS-Regular.woff2', import.meta.url)],
-  ['KaTeX_Caligraphic', new URL('./katex/fonts/KaTeX_Caligraphic-Bold.woff2', import.meta.url), 'bold'],
-  ['KaTeX_Caligraphic', new URL('./katex/fonts/KaTeX_Caligraphic-Regular.woff2', import.meta.url)],
-  ['KaTeX_Fraktur', new URL('./katex/fonts/KaTeX_Fraktur-Bold.woff2', import.meta.url), 'bold'],
-  ['KaTeX_Fraktur', new URL('./katex/fonts/KaTeX_Fraktur-Regular.woff2', import.meta.url)],
-  ['KaTeX_Main', new URL('./katex/fonts/KaTeX_Main-Bold.woff2', import.meta.url), 'bold'],
-  ['KaTeX_Main', new URL('./katex/fonts/KaTeX_Main-BoldItalic.woff2', import.meta.url), 'bold', 'italic'],
-  ['KaTeX_Main', new URL('./katex/fonts/KaTeX_Main-Italic.woff2', import.meta.url), undefined, 'italic'],
-  ['KaTeX_Main', new URL('./katex/fonts/KaTeX_Main-Regular.woff2', import.meta.url)],
-  ['KaTeX_Math', new URL('./katex/fonts/KaTeX_Math-BoldItalic.woff2', import.meta.url), 'bold', 'italic'],
-  ['KaTeX_Math', new URL('./katex/fonts/KaTeX_Math-Italic.woff2', import.meta.url), undefined, 'italic'],
-  ['KaTeX_SansSerif', new URL('./katex/fonts/KaTeX_SansSerif-Bold.woff2', import.meta.url), 'bold'],
-  ['KaTeX_SansSerif', new URL('./katex/fonts/KaTeX_SansSerif-Italic.woff2', import.meta.url), undefined, 'italic'],
-  ['KaTeX_SansSerif', new URL('./katex/fonts/KaTeX_SansSerif-Regular.woff2', import.meta.url)],
-  ['KaTeX_Script', new URL('./katex/fonts/KaTeX_Script-Regular.woff2', import.meta.url)],
-  ['KaTeX_Size1', new URL('./katex/fonts/KaTeX_Size1-Regular.woff2', import.meta.url)],
-  ['KaTeX_Size2', new URL('./katex/fonts/KaTeX_Size2-Regular.woff2', import.meta.url)],
-  ['KaTeX_Size3', new URL('./katex/fonts/KaTeX_Size3-Regular.woff2', import.meta.url)],
-  ['KaTeX_Size4', new URL('./katex/fonts/KaTeX_Size4-Regular.woff2', import.meta.url)],
-  ['KaTeX_Typewriter', new URL('./katex/fonts/KaTeX_Typewriter-Regular.woff2', import.meta.url)],
+  ['KaTeX_AMS', new URL('./katex/fonts/KaTeX_AMS-Regular.woff2?no-inline', import.meta.url)],
+  ['KaTeX_Caligraphic', new URL('./katex/fonts/KaTeX_Caligraphic-Bold.woff2?no-inline', import.meta.url), 'bold'],
+  ['KaTeX_Caligraphic', new URL('./katex/fonts/KaTeX_Caligraphic-Regular.woff2?no-inline', import.meta.url)],
+  ['KaTeX_Fraktur', new URL('./katex/fonts/KaTeX_Fraktur-Bold.woff2?no-inline', import.meta.url), 'bold'],
+  ['KaTeX_Fraktur', new URL('./katex/fonts/KaTeX_Fraktur-Regular.woff2?no-inline', import.meta.url)],
+  ['KaTeX_Main', new URL('./katex/fonts/KaTeX_Main-Bold.woff2?no-inline', import.meta.url), 'bold'],
+  ['KaTeX_Main', new URL('./katex/fonts/KaTeX_Main-BoldItalic.woff2?no-inline', import.meta.url), 'bold', 'italic'],
+  ['KaTeX_Main', new URL('./katex/fonts/KaTeX_Main-Italic.woff2?no-inline', import.meta.url), undefined, 'italic'],
+  ['KaTeX_Main', new URL('./katex/fonts/KaTeX_Main-Regular.woff2?no-inline', import.meta.url)],
+  ['KaTeX_Math', new URL('./katex/fonts/KaTeX_Math-BoldItalic.woff2?no-inline', import.meta.url), 'bold', 'italic'],
+  ['KaTeX_Math', new URL('./katex/fonts/KaTeX_Math-Italic.woff2?no-inline', import.meta.url), undefined, 'italic'],
+  ['KaTeX_SansSerif', new URL('./katex/fonts/KaTeX_SansSerif-Bold.woff2?no-inline', import.meta.url), 'bold'],
+  ['KaTeX_SansSerif', new URL('./katex/fonts/KaTeX_SansSerif-Italic.woff2?no-inline', import.meta.url), undefined, 'italic'],
+  ['KaTeX_SansSerif', new URL('./katex/fonts/KaTeX_SansSerif-Regular.woff2?no-inline', import.meta.url)],
+  ['KaTeX_Script', new URL('./katex/fonts/KaTeX_Script-Regular.woff2?no-inline', import.meta.url)],
+  ['KaTeX_Size1', new URL('./katex/fonts/KaTeX_Size1-Regular.woff2?no-inline', import.meta.url)],
+  ['KaTeX_Size2', new URL('./katex/fonts/KaTeX_Size2-Regular.woff2?no-inline', import.meta.url)],
+  ['KaTeX_Size3', new URL('./katex/fonts/KaTeX_Size3-Regular.woff2?no-inline', import.meta.url)],
+  ['KaTeX_Size4', new URL('./katex/fonts/KaTeX_Size4-Regular.woff2?no-inline', import.meta.url)],
+  ['KaTeX_Typewriter', new URL('./katex/fonts/KaTeX_Typewriter-Regular.woff2?no-inline', import.meta.url)],
 ];
 
 /** Marks the document once fonts are registered (several copies of the elements may share it). */
