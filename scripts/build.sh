@@ -36,9 +36,9 @@ if [ -f web/data/fashion-mnist-subset.bnds ]; then cp web/data/fashion-mnist-sub
 # The custom elements' run-time files: their stylesheets (linked inside shadow roots), KaTeX's ES
 # module (imported by relative path: browsers cannot resolve the bare 'katex' specifier without an
 # import map, which a strict CSP would have to allow inline), its stylesheet and its fonts
-# (registered by web/src/elements/math.ts, which names each of the 20 files).
+# (registered by web/src/elements/base/math.ts, which names each of the 20 files).
 mkdir -p dist/elements/vendor dist/elements/katex/fonts
-cp web/src/elements/*.css dist/elements/
+(cd web/src && find elements -name '*.css' -exec cp --parents {} ../../dist/ \;)
 # KaTeX ships its ES module unminified (600 kB); rolldown (Vite's bundler, already installed)
 # minifies it to ~260 kB (~77 kB gzipped). Its MIT licence goes along.
 katex_version=$(node -p "require('./node_modules/katex/package.json').version")
@@ -48,7 +48,7 @@ npx --no-install rolldown node_modules/katex/dist/katex.mjs --format esm --minif
 cp node_modules/katex/LICENSE dist/elements/vendor/KATEX-LICENSE
 cp node_modules/katex/dist/katex.min.css dist/elements/katex/
 cp node_modules/katex/dist/fonts/*.woff2 dist/elements/katex/fonts/
-fonts_named=$(grep -c "new URL('./katex/fonts/KaTeX_" web/src/elements/math.ts)
+fonts_named=$(grep -c "new URL('../katex/fonts/KaTeX_" web/src/elements/base/math.ts)
 fonts_shipped=$(ls dist/elements/katex/fonts/*.woff2 | wc -l)
 [ "$fonts_named" -eq "$fonts_shipped" ] ||
   { echo "build: math.ts names $fonts_named KaTeX fonts, KaTeX ships $fonts_shipped" >&2; exit 1; }

@@ -17,11 +17,11 @@
 #include "nn/batchnorm.h"
 #include "nn/linear.h"
 #include "nn/loss.h"
-#include "nn/rng.h"
+#include "base/rng.h"
 #include "nn/sequential.h"
 #include "nn/sgd.h"
 #include "nn/standardize.h"
-#include "nn/trainer.h"
+#include "train/trainer.h"
 
 #ifndef BN_VERSION
 #define BN_VERSION "0.0.0"

@@ -8,9 +8,9 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "data/int_buffer.h"
-#include "nn/buffer.h"
-#include "nn/status.h"
+#include "base/int_buffer.h"
+#include "base/buffer.h"
+#include "base/status.h"
 
 namespace bn {
 

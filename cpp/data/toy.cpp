@@ -4,7 +4,7 @@
 #include <utility>
 
 #include "data/dataset.h"
-#include "nn/rng.h"
+#include "base/rng.h"
 
 namespace bn {
 namespace {

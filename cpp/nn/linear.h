@@ -5,7 +5,7 @@
 #include <cstdint>
 
 #include "module.h"
-#include "rng.h"
+#include "base/rng.h"
 
 namespace bn {
 

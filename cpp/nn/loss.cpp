@@ -3,7 +3,7 @@
 #include <cmath>
 #include <string>
 
-#include "buffer.h"
+#include "base/buffer.h"
 
 namespace bn {
 

@@ -5,7 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "status.h"
+#include "base/status.h"
 
 namespace bn {
 

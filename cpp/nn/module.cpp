@@ -1,6 +1,6 @@
 #include "module.h"
 
-#include "rng.h"
+#include "base/rng.h"
 
 namespace bn {
 

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "buffer.h"
-#include "status.h"
+#include "base/buffer.h"
+#include "base/status.h"
 
 namespace bn {
 

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <string>
 
-#include "buffer.h"
+#include "base/buffer.h"
 #include "kernels/dispatch.h"
 
 namespace bn {

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "data/dataset.h"
-#include "nn/rng.h"
+#include "base/rng.h"
 
 namespace bn {
 namespace {

@@ -12,7 +12,7 @@
 #include "nn/batchnorm.h"
 #include "nn/linear.h"
 #include "nn/loss.h"
-#include "nn/rng.h"
+#include "base/rng.h"
 #include "nn/sequential.h"
 #include "nn/sgd.h"
 #include "nn/standardize.h"

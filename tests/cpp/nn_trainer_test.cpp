@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "nn/loss.h"
-#include "nn/rng.h"
-#include "nn/trainer.h"
+#include "base/rng.h"
+#include "train/trainer.h"
 
 namespace bn {
 namespace {

@@ -307,7 +307,7 @@ describe('<bn-training-lab>', () => {
   it('charts 20,000 steps in one redraw of ~1 point per pixel column, and breaks the line at NaN', async () => {
     const { context, page, problems } = await open(1280, 800);
     // The chart module as the page loads it (a string: Vitest would rewrite an import() in a function).
-    await page.evaluate(`import(new URL('../dist/elements/chart.js', location.href).href).then((m) => { window.chartModule_ = m; })`);
+    await page.evaluate(`import(new URL('../dist/elements/training-lab/chart.js', location.href).href).then((m) => { window.chartModule_ = m; })`);
     const r = await page.evaluate(async () => {
       type Chart = { element: HTMLElement; pointsDrawn: number; set(s: object[]): void; png(): Promise<Blob> };
       const mod = (window as unknown as { chartModule_: { LineChart: new (o: object) => Chart; CHART_STYLESHEET: string } }).chartModule_;

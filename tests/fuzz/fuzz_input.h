@@ -16,7 +16,7 @@
 #include <limits>
 #include <string>
 
-#include "nn/status.h"
+#include "base/status.h"
 
 namespace fuzz {
 

@@ -21,7 +21,7 @@
 
 #include "data/dataset.h"
 #include "fuzz_input.h"
-#include "nn/trainer.h"
+#include "train/trainer.h"
 
 namespace {
 

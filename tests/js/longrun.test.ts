@@ -3,7 +3,7 @@
 //  - ten thousand create/run/dispose cycles of datasets and trainers (and failed constructions)
 //    return the heap's used bytes to their starting value and leave no live object;
 //  - a thousand layers created and never disposed are reclaimed by the FinalizationRegistry
-//    (web/src/context.ts) once JavaScript collects them. This needs a forced collection, so it
+//    (web/src/engine/context.ts) once JavaScript collects them. This needs a forced collection, so it
 //    runs in a child `node --expose-gc` (the Vitest config is not changed for one file).
 //
 // The bounds, and why they are what they are:

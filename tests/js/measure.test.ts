@@ -1,11 +1,11 @@
-// The pure parts of <bn-batch-noise> and <bn-placement> (src/elements/measure.ts): seeded batch
+// The pure parts of <bn-batch-noise> and <bn-placement> (src/elements/base/measure.ts): seeded batch
 // drawing (every batch holds the example once, its batch-mates distinct and uniformly spread,
 // the same seed gives the same batches) and the placement verdict's decisions and arithmetic.
 import { describe, expect, it } from 'vitest';
-import { BatchDrawer, batchSeed, mulberry32, niceStep, placementVerdict, type Metric } from '../../dist/elements/measure.js';
+import { BatchDrawer, batchSeed, mulberry32, niceStep, placementVerdict, type Metric } from '../../dist/elements/base/measure.js';
 
 (globalThis as { HTMLElement?: unknown }).HTMLElement ??= class {};
-const { fmt } = await import('../../dist/elements/core.js');
+const { fmt } = await import('../../dist/elements/base/core.js');
 
 describe('seeded batches', () => {
   it('mulberry32 repeats for a seed and differs between seeds, in [0, 1)', () => {

@@ -5,10 +5,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadLab, type Lab } from '../../dist/index.js';
 import { countWord, deviations, quote, refresherSentence, workedSentence, type Piece } from '../../dist/page/prose.js';
 
-// The page's own number format (elements/core.js); its module defines a custom-element base
+// The page's own number format (elements/base/core.js); its module defines a custom-element base
 // class, so Node needs an HTMLElement to extend before importing it.
 (globalThis as { HTMLElement?: unknown }).HTMLElement ??= class {};
-const { fmt, batchStats } = await import('../../dist/elements/core.js');
+const { fmt, batchStats } = await import('../../dist/elements/base/core.js');
 
 const raw = (pieces: Piece[]) => pieces.map((p) => (typeof p === 'string' ? p : p.text)).join('');
 // "z = 2" is held together with no-break spaces; the expectations below are written with plain ones.

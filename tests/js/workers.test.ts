@@ -86,14 +86,14 @@ describe('workers', () => {
 });
 
 // A worker whose script cannot run must fail the jobs waiting on it, not leave them pending:
-// a copy of dist/ whose worker.js throws at start.
+// a copy of dist/ whose jobs/worker.js throws at start.
 describe('a worker that dies', () => {
   it('rejects trainInWorker and sweep with an Error naming the worker', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'bnlab-deadworker-'));
     try {
       await cp(fileURLToPath(new URL('../../dist/', import.meta.url)), dir, { recursive: true });
-      await writeFile(path.join(dir, 'worker.js'), "throw new Error('broken on purpose');\n");
-      const mod = (await import(pathToFileURL(path.join(dir, 'workers.js')).href)) as typeof import('../../dist/workers.js');
+      await writeFile(path.join(dir, 'jobs', 'worker.js'), "throw new Error('broken on purpose');\n");
+      const mod = (await import(pathToFileURL(path.join(dir, 'jobs', 'pool.js')).href)) as typeof import('../../dist/jobs/pool.js');
       const task = await mod.trainInWorker(job(0.1, true));
       await expect(task.result).rejects.toThrow(/the training worker failed: broken on purpose/);
       await expect(mod.sweep([job(0.1, true), job(0.1, false), job(1, true)], { workers: 2 })).rejects.toThrow(/the training worker failed/);

@@ -2,8 +2,8 @@
 // one feature of a small batch, each formula typeset by KaTeX and then filled in with the numbers
 // of one BatchNorm1d(1) forward pass in training mode (μ_B and σ²_B are the layer's
 // lastBatchMean and lastBatchVar; x̂ and y are its outputs).
-import { BnElement, batchStats, el, fmtList, numberAttr, numberListAttr, texNum } from './core.js';
-import type * as MathModule from './math.js';
+import { BnElement, batchStats, el, fmtList, numberAttr, numberListAttr, texNum } from './base/core.js';
+import type * as MathModule from './base/math.js';
 
 const DEFAULT = [4, 6, 8, 14];
 
@@ -13,7 +13,7 @@ export class BnAlgorithm extends BnElement {
 
   // KaTeX (77 KB gzipped) loads only on pages that show this element, beside the engine.
   protected override prepare(): Promise<unknown> {
-    return import('./math.js').then((m) => (this.math = m));
+    return import('./base/math.js').then((m) => (this.math = m));
   }
 
   protected render(): void {

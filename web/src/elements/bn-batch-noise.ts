@@ -6,9 +6,9 @@
 // Small batches scatter it widely; large ones pin it near the x̂ the whole set's statistics
 // would give. The spread per size is the engine's standard deviation of those x̂ (lab.standardize).
 // Emits `bn-change` with { seed, example } when the learner draws new batches or picks an example.
-import { BnElement, axisDomain, choiceAttr, el, fmt, numberAttr, numberListAttr, rangeControl, svgEl, tableHead } from './core.js';
-import { BatchDrawer, batchSeed, mulberry32 } from './measure.js';
-import type { Lab } from '../index.js';
+import { BnElement, axisDomain, choiceAttr, el, fmt, numberAttr, numberListAttr, rangeControl, svgEl, tableHead } from './base/core.js';
+import { BatchDrawer, batchSeed, mulberry32 } from './base/measure.js';
+import type { Lab } from '../engine/lab.js';
 
 const DATASETS = ['digits', 'spiral', 'circle', 'xor', 'gauss'] as const;
 type Source = (typeof DATASETS)[number];

@@ -9,11 +9,11 @@
 // The training settings are the training lab's attributes (lab-state.ts; `placement` is the
 // thing measured, so it is ignored); `seed` is the first seed. Emits `bn-change` with
 // { dataset } when the learner picks a dataset, and `bn-result` with the summary after a run.
-import { BnElement, el, fmt, numberAttr, svgEl, tableHead } from './core.js';
-import { CHOICE_TEXT, DATASETS, parseConfig, sweepJob, type LabConfig, type LabDataset } from './lab-state.js';
-import { niceStep, placementVerdict, type Metric, type Summary, type Verdict } from './measure.js';
-import { sweep } from '../workers.js';
-import { runJob, type TrainingJob, type TrainingResult } from '../experiments.js';
+import { BnElement, el, fmt, numberAttr, svgEl, tableHead } from './base/core.js';
+import { CHOICE_TEXT, DATASETS, parseConfig, sweepJob, type LabConfig, type LabDataset } from './training-lab/lab-state.js';
+import { niceStep, placementVerdict, type Metric, type Summary, type Verdict } from './base/measure.js';
+import { sweep } from '../jobs/pool.js';
+import { runJob, type TrainingJob, type TrainingResult } from '../jobs/job.js';
 
 const PLACEMENTS = ['before', 'after'] as const;
 /** A run that reports no progress for this long has lost its workers (one that fails to load never answers). */

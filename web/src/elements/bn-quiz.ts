@@ -3,8 +3,8 @@
 // training); every number in a choice and in its explanation is computed by the engine when the
 // element renders. After Check, focus moves to the feedback, which says right or wrong and why.
 // Emits `bn-answer` with { question, choice, correct }.
-import { BnElement, batchStats, el, fmt, fmtList } from './core.js';
-import type { Lab } from '../index.js';
+import { BnElement, batchStats, el, fmt, fmtList } from './base/core.js';
+import type { Lab } from '../engine/lab.js';
 
 interface Choice {
   text: string;

@@ -4,8 +4,8 @@
 // mode, and the chart follows runningMean and runningVar towards the true values. Below, a
 // batch of one value runs in eval mode (works) and in training mode (the engine's RangeError).
 // Emits `bn-change` with { momentum }.
-import { BnElement, el, fmt, numberAttr, rangeControl, svgEl } from './core.js';
-import type { BatchNorm1d } from '../index.js';
+import { BnElement, el, fmt, numberAttr, rangeControl, svgEl } from './base/core.js';
+import type { BatchNorm1d } from '../engine/layers.js';
 
 const TRUE_MEAN = 3;
 const TRUE_VAR = 4;

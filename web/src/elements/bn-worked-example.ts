@@ -2,7 +2,7 @@
 // through the engine's BatchNorm1d(1) with γ and β set from two range controls. Points out the
 // source's misprint (it gave 0.74 for the second output; 2 × (−0.632) + 1 = −0.26).
 // Emits `bn-change` with { gamma, beta } when a control moves.
-import { BnElement, batchStats, dotAxis, el, fmt, fmtList, numberAttr, rangeControl, tableHead } from './core.js';
+import { BnElement, batchStats, dotAxis, el, fmt, fmtList, numberAttr, rangeControl, tableHead } from './base/core.js';
 
 const X = [2, 4, 8, 10];
 

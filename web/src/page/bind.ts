@@ -5,8 +5,8 @@
 // read from the elements' attributes. Attribute changes are followed with a MutationObserver,
 // which sees every path a value can take (the element's own controls, which also emit bn-change,
 // the URL state, or a script), so the prose always describes what the element shows.
-import type { Lab } from '../index.js';
-import { batchStats, fmt, numberAttr, numberListAttr } from '../elements/core.js';
+import type { Lab } from '../engine/lab.js';
+import { batchStats, fmt, numberAttr, numberListAttr } from '../elements/base/core.js';
 import { refresherSentence, workedSentence, type Piece } from './prose.js';
 
 /** Replaces `target`'s content with the pieces; numbers become <span data-bind="…">. */

@@ -3,7 +3,7 @@
 // ever reach setAttribute as plain numbers); writing follows the elements' bn-change events with
 // history.replaceState. The training lab's own settings travel as `lab-<attribute>` parameters
 // that the lab element clamps itself.
-import { DATASETS } from '../elements/lab-state.js';
+import { DATASETS } from '../elements/training-lab/lab-state.js';
 
 /** One URL parameter ↔ one element attribute. */
 export interface StateField {

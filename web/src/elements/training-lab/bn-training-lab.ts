@@ -5,9 +5,9 @@
 // every change is announced with a bn-change event carrying the whole state.
 //
 //   <bn-training-lab dataset="spiral" lr="0.1" layers="3" neurons="16"></bn-training-lab>
-import { el, fmt, pageLab, tableHead } from './core.js';
-import { sweep } from '../workers.js';
-import { runJob, type TrainingJob, type TrainingResult } from '../experiments.js';
+import { el, fmt, pageLab, tableHead } from '../base/core.js';
+import { sweep } from '../../jobs/pool.js';
+import { runJob, type TrainingJob, type TrainingResult } from '../../jobs/job.js';
 import { BoundaryMap, CHART_STYLESHEET, LineChart, OKABE_ITO, download, type Band, type Mark, type Series } from './chart.js';
 import { CHOICE_TEXT, DEFAULTS, FIELDS, PAPER, isToy, parseConfig, parseField, sweepJob, type LabConfig } from './lab-state.js';
 import { LabEngine, type LabReply, type LabRequest, type RunChunk } from './lab-engine.js';

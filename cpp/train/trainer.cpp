@@ -6,7 +6,7 @@
 #include <cstring>
 #include <limits>
 
-#include "loss.h"
+#include "nn/loss.h"
 
 namespace bn {
 

@@ -1,6 +1,6 @@
 // Running training jobs off the main thread: one job in one worker (with progress, pause,
 // resume, cancel), or a sweep of jobs over a pool of workers, one per core.
-import type { TrainingJob, TrainingProgress, TrainingResult } from './experiments.js';
+import type { TrainingJob, TrainingProgress, TrainingResult } from './job.js';
 import type { WorkerReply, WorkerRequest } from './worker.js';
 
 interface WorkerLike {

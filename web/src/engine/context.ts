@@ -1,6 +1,6 @@
 // The per-lab context: the wasm module, a reusable staging area on its heap, status checking
 // and handle bookkeeping. Internal: nothing here is part of the public API.
-import type { BnLabModule } from './wasm/module.js';
+import type { BnLabModule } from '../wasm/module.js';
 
 /** An opaque token that ties objects to the lab that made them. */
 export interface LabContext {

@@ -1,8 +1,8 @@
 // The training lab's controls, declared once: each has its attribute name, label, kind, range or
 // choices and default. Attributes parse through this table (clamped, never trusted), the form is
 // built from it, and bn-change carries the whole state, so a page can mirror it into its URL.
-import type { TrainerOptions } from '../trainer.js';
-import type { TrainingJob } from '../experiments.js';
+import type { TrainerOptions } from '../../engine/trainer.js';
+import type { TrainingJob } from '../../jobs/job.js';
 
 export const DATASETS = ['circle', 'xor', 'gauss', 'spiral', 'digits'] as const;
 export type LabDataset = (typeof DATASETS)[number];

@@ -8,7 +8,7 @@
 #include <string>
 #include <utility>
 
-#include "nn/status.h"
+#include "base/status.h"
 
 namespace bn {
 

@@ -8,10 +8,10 @@
 #include <memory>
 #include <vector>
 
-#include "activation.h"
-#include "batchnorm.h"
-#include "linear.h"
-#include "sequential.h"
+#include "nn/activation.h"
+#include "nn/batchnorm.h"
+#include "nn/linear.h"
+#include "nn/sequential.h"
 
 namespace bn {
 

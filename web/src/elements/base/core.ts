@@ -1,7 +1,7 @@
 // What every <bn-*> element shares: one lab per page (loaded on first use), a shadow root with
 // the elements' stylesheet (an external file: the page runs under a strict CSP, so no inline
 // <style>), attribute parsing that clamps instead of trusting, and typed events.
-import { loadLab, type Lab } from '../index.js';
+import { loadLab, type Lab } from '../../engine/lab.js';
 
 let labPromise: Promise<Lab> | null = null;
 
@@ -12,7 +12,7 @@ export function pageLab(): Promise<Lab> {
 }
 
 /** URL of the elements' stylesheet, next to this module. */
-export const STYLESHEET_URL = new URL('./elements.css', import.meta.url).href;
+export const STYLESHEET_URL = new URL('../elements.css', import.meta.url).href;
 
 /** Parses a number attribute: non-numbers fall back, numbers are clamped into [min, max]. */
 export function numberAttr(value: string | null, fallback: number, min: number, max: number): number {

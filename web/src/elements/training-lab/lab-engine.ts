@@ -3,9 +3,9 @@
 // batches). It streams each chunk's metrics, the watched unit's percentiles and, for the 2-D
 // datasets, both decision boundaries. It runs inside lab-worker.js (normally) or, where a module
 // worker cannot start, on the page's thread in small chunks, one per animation frame.
-import type { Lab } from '../index.js';
-import type { Dataset } from '../datasets.js';
-import type { Trainer } from '../trainer.js';
+import type { Lab } from '../../engine/lab.js';
+import type { Dataset } from '../../engine/datasets.js';
+import type { Trainer } from '../../engine/trainer.js';
 import type { LabConfig } from './lab-state.js';
 import { trainerOptions, isToy } from './lab-state.js';
 

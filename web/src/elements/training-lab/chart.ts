@@ -7,7 +7,7 @@
 // colour-vision deficiencies; axes follow the --lab-* custom properties (light and dark), and
 // the charts redraw when those change.
 // The decision-boundary heatmap is not a line chart: plain canvas code.
-import uPlot from './vendor/uplot.mjs';
+import uPlot from '../vendor/uplot.mjs';
 
 /** Okabe–Ito palette. */
 export const OKABE_ITO = {
@@ -20,7 +20,7 @@ export const OKABE_ITO = {
  * small enough that Vite would inline it as a data: URL, which a strict CSP (style-src 'self')
  * blocks; Vite drops the query from the built URL, and static servers ignore it.
  */
-export const CHART_STYLESHEET = new URL('./uplot.min.css?no-inline', import.meta.url).href;
+export const CHART_STYLESHEET = new URL('../uplot.min.css?no-inline', import.meta.url).href;
 
 /** Shortest time between two redraws of one chart, ms. */
 const MIN_INTERVAL = 100;

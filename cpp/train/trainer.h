@@ -14,8 +14,8 @@
 #include <memory>
 #include <vector>
 
-#include "mlp.h"
-#include "sgd.h"
+#include "train/mlp.h"
+#include "nn/sgd.h"
 
 namespace bn {
 

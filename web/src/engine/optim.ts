@@ -1,7 +1,7 @@
 // torch.optim.SGD over every parameter of a layer or model.
 import { asCtx, Handle, liveHandle, type Ctx, type LabContext } from './context.js';
 import { Layer, rawOf } from './layers.js';
-import type { RawSGD } from './wasm/module.js';
+import type { RawSGD } from '../wasm/module.js';
 import * as v from './validate.js';
 
 export interface SGDOptions {

@@ -2,7 +2,7 @@
 // BNDS format (the handwritten digits ship with the package; a Fashion-MNIST subset is built
 // from Debian's package by `npm run build` and loaded only on request).
 import { Handle, liveHandle, type Ctx } from './context.js';
-import type { RawDataset } from './wasm/module.js';
+import type { RawDataset } from '../wasm/module.js';
 import * as v from './validate.js';
 
 /** The toy sets of neural-network playgrounds (2 features, 2 classes). */

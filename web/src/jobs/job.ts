@@ -1,9 +1,9 @@
 // Training jobs described as plain data, so they can cross to a worker and back: which dataset,
 // which trainer options, how many steps. runJob() executes one on a lab, in chunks, and is the
 // single code path used both in-thread and inside the worker (so their results are identical).
-import type { Lab } from './index.js';
-import type { Dataset, DatasetSplit, ToyKind } from './datasets.js';
-import type { TrainerOptions, TrainMetrics } from './trainer.js';
+import type { Lab } from '../engine/lab.js';
+import type { Dataset, DatasetSplit, ToyKind } from '../engine/datasets.js';
+import type { TrainerOptions, TrainMetrics } from '../engine/trainer.js';
 
 /** Where a job's data comes from. */
 export type DatasetSpec =

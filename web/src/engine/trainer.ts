@@ -3,7 +3,7 @@ import type { Ctx, LabContext } from './context.js';
 import { asCtx, Handle, liveHandle } from './context.js';
 import { Dataset, rawDataset } from './datasets.js';
 import { Layer, type StateDict } from './layers.js';
-import type { RawModule, RawTrainer } from './wasm/module.js';
+import type { RawModule, RawTrainer } from '../wasm/module.js';
 import * as v from './validate.js';
 
 export type Activation = 'relu' | 'sigmoid' | 'tanh';

@@ -1,8 +1,8 @@
 // The training worker: a module Web Worker in browsers, a worker_threads Worker in Node.
 // It loads its own lab, runs jobs with runJob() (the same code as in-thread runs) and streams
 // progress; between chunks it yields to its message loop, so pause, resume and cancel arrive.
-import { runJob, type TrainingJob } from './experiments.js';
-import { loadLab, type Lab } from './index.js';
+import { runJob, type TrainingJob } from './job.js';
+import { loadLab, type Lab } from '../engine/lab.js';
 
 /** main → worker */
 export type WorkerRequest =
@@ -12,7 +12,7 @@ export type WorkerRequest =
 /** worker → main */
 export type WorkerReply =
   | { type: 'progress'; id: number; step: number; total: number; loss: Float32Array; evalSteps: Float32Array; evalAccuracy: Float32Array }
-  | { type: 'done'; id: number; result: import('./experiments.js').TrainingResult }
+  | { type: 'done'; id: number; result: import('./job.js').TrainingResult }
   | { type: 'error'; id: number; name: string; message: string };
 
 interface Port {

@@ -2,7 +2,7 @@
 // on the wasm heap, checks the engine's status and copies results out. Shapes are row-major
 // arrays of integers using the letters N (batch), C (features/channels), L, H, W.
 import { asCtx, Handle, liveHandle, type Ctx, type LabContext } from './context.js';
-import type { RawModule } from './wasm/module.js';
+import type { RawModule } from '../wasm/module.js';
 import * as v from './validate.js';
 
 /** A state dict: PyTorch's keys mapped to copies of the tensors (counters as length-1 arrays). */

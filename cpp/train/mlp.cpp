@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "rng.h"
+#include "base/rng.h"
 
 namespace bn {
 
