@@ -8,7 +8,8 @@ source scripts/env.sh
 jobs=$(nproc 2>/dev/null || echo 2)
 if [ ! -f build/wasm/CMakeCache.txt ]; then
   # The toolchain file's default emulator passes a flag Node 20 rejects; the test programs read no
-  # URLs, so node's fetch is turned off for them (see TOOLCHAIN.md).
+  # URLs, so node's fetch is turned off for them (Emscripten 3.1.6's loader would otherwise
+  # try to fetch() its .wasm by file path, which Node 18+'s global fetch cannot).
   emcmake cmake -S . -B build/wasm -DCMAKE_BUILD_TYPE=Release \
     "-DCMAKE_CROSSCOMPILING_EMULATOR=$(command -v node);--no-experimental-fetch" >/dev/null
 fi

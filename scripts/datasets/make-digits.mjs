@@ -1,7 +1,8 @@
-// Converts the UCI handwritten digits (../shared/data/digits.csv.gz: 1,797 images of 8x8 pixels
-// 0..16, then the label) into web/data/digits.bnds with a fixed, stratified 80/20 split:
+// Converts the UCI handwritten digits (a gzipped CSV, CC BY 4.0: 1,797 images of 8x8 pixels
+// 0..16, then the label, one image a line) into web/data/digits.bnds with a fixed, stratified 80/20 split:
 // 1,437 training and 360 test examples, each set in a seeded random order.
-// Usage (from the repository): node scripts/datasets/make-digits.mjs [input.csv.gz] [output.bnds]
+// Usage (from the repository): node scripts/datasets/make-digits.mjs digits.csv.gz [output.bnds]
+// (web/data/digits.bnds is committed; this is how it was made.)
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +10,11 @@ import { gunzipSync } from 'node:zlib';
 import { byClass, classCounts, quotas, rng, shuffle, writeBnds } from './bnds.mjs';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const input = resolve(process.argv[2] ?? resolve(repo, '../shared/data/digits.csv.gz'));
+if (!process.argv[2]) {
+  console.error('usage: node scripts/datasets/make-digits.mjs digits.csv.gz [output.bnds]');
+  process.exit(2);
+}
+const input = resolve(process.argv[2]);
 const output = resolve(process.argv[3] ?? resolve(repo, 'web/data/digits.bnds'));
 const SEED = 20150211; // the Batch Normalization paper's arXiv date
 const N_TEST = 360;

@@ -1,4 +1,4 @@
-// Embedding safety, statically (issue #6, item 6): the built JavaScript, page and element code
+// Embedding safety, statically: the built JavaScript, page and element code
 // included, runs under a strict Content-Security-Policy and never interprets strings as code or HTML.
 //
 // Every dist/**/*.js file is parsed with the TypeScript compiler's parser (so strings, template

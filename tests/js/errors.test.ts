@@ -1,4 +1,4 @@
-// Bad input on every public entry point, on the SIMD and the scalar module (API.md, "Errors").
+// Bad input on every public entry point, on the SIMD and the scalar module (docs/API.md, "Errors").
 //
 // One table, CASES, drives everything: each case makes one bad call and asserts the exact error
 // class (err.constructor, since TypeError and RangeError are subclasses of Error) and that the

@@ -1,4 +1,4 @@
-// Long runs (issue #6, item 3), on the SIMD and the scalar module:
+// Long runs, on the SIMD and the scalar module:
 //  - a million training steps (ten run(100000) calls) keep the wasm heap bounded;
 //  - ten thousand create/run/dispose cycles of datasets and trainers (and failed constructions)
 //    return the heap's used bytes to their starting value and leave no live object;

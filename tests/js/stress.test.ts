@@ -1,4 +1,4 @@
-// Numerics under stress (issue #6, item 2), on the SIMD and the scalar module:
+// Numerics under stress, on the SIMD and the scalar module:
 //  - constant features (zero variance) through BatchNorm1d/2d in training and eval mode give
 //    finite outputs, exactly beta for the normalised part, and finite gradients;
 //  - features at 1e4 ± 1 and 1e-4 ± 1e-6 normalise like a float64 reference, within a tolerance
