@@ -13,17 +13,8 @@ export const LR = 0.01;
 export const BN_EPS = 1e-5;
 export const BN_MOMENTUM = 0.1;
 
-/** A small seeded generator (mulberry32): the same seed gives the same numbers everywhere. */
-export function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The package's seeded generator (mulberry32): the same seed gives the same numbers everywhere. */
+export { mulberry32 as rng } from '../dist/engine/random.js';
 
 /**
  * State-dict keys of the Sequential [Linear, BN, ReLU, Linear, BN, ReLU, ..., Linear] that

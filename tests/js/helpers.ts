@@ -162,5 +162,5 @@ export function expectThrows(fn: () => unknown, cls: new (...args: never[]) => E
 /** The two builds every fixture runs on. */
 export const MODULES = [true, false] as const;
 
-/** mulberry32, the elements' seeded generator (dist/elements/base/measure.js): random test data is the same on every run. */
-export { mulberry32 as rng } from '../../dist/elements/base/measure.js';
+/** mulberry32, the package's one seeded generator (dist/engine/random.js): random test data is the same on every run. */
+export { mulberry32 as rng } from '../../dist/engine/random.js';

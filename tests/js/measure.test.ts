@@ -2,10 +2,9 @@
 // drawing (every batch holds the example once, its batch-mates distinct and uniformly spread,
 // the same seed gives the same batches) and the placement verdict's decisions and arithmetic.
 import { describe, expect, it } from 'vitest';
-import { BatchDrawer, batchSeed, mulberry32, niceStep, placementVerdict, type Metric } from '../../dist/elements/base/measure.js';
-
-(globalThis as { HTMLElement?: unknown }).HTMLElement ??= class {};
-const { fmt } = await import('../../dist/elements/base/core.js');
+import { BatchDrawer, batchSeed, niceStep, placementVerdict, type Metric } from '../../dist/elements/base/measure.js';
+import { mulberry32 } from '../../dist/engine/random.js';
+import { fmt } from '../../dist/elements/base/format.js';
 
 describe('seeded batches', () => {
   it('mulberry32 repeats for a seed and differs between seeds, in [0, 1)', () => {

@@ -4,11 +4,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadLab, type Lab } from '../../dist/index.js';
 import { countWord, deviations, quote, refresherSentence, workedSentence, type Piece } from '../../dist/page/prose.js';
-
-// The page's own number format (elements/base/core.js); its module defines a custom-element base
-// class, so Node needs an HTMLElement to extend before importing it.
-(globalThis as { HTMLElement?: unknown }).HTMLElement ??= class {};
-const { fmt, batchStats } = await import('../../dist/elements/base/core.js');
+// The page's own number format and the elements' BatchNorm1d(1) call: neither needs a DOM.
+import { fmt } from '../../dist/elements/base/format.js';
+import { batchStats } from '../../dist/elements/base/batch-stats.js';
 
 const raw = (pieces: Piece[]) => pieces.map((p) => (typeof p === 'string' ? p : p.text)).join('');
 // "z = 2" is held together with no-break spaces; the expectations below are written with plain ones.

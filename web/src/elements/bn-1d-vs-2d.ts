@@ -3,7 +3,9 @@
 // that channel's whole H×W map in every example. Pick a feature/channel (radio buttons, or
 // hover/tap a cell) and its cells light up; the per-channel means are the engine's lastBatchMean.
 // Emits `bn-select` with { channel }.
-import { BnElement, el, fmt, fmtList } from './base/core.js';
+import { el } from './base/dom.js';
+import { BnElement } from './base/element.js';
+import { fmt, fmtList } from './base/format.js';
 
 const N1 = 4, C = 3, N2 = 2, H = 2, W = 2;
 // Small integers, different per channel, so the means are easy to check by eye.

@@ -2,7 +2,11 @@
 // one feature of a small batch, each formula typeset by KaTeX and then filled in with the numbers
 // of one BatchNorm1d(1) forward pass in training mode (μ_B and σ²_B are the layer's
 // lastBatchMean and lastBatchVar; x̂ and y are its outputs).
-import { BnElement, batchStats, el, fmtList, numberAttr, numberListAttr, texNum } from './base/core.js';
+import { numberAttr, numberListAttr } from './base/attributes.js';
+import { batchStats } from './base/batch-stats.js';
+import { el } from './base/dom.js';
+import { BnElement } from './base/element.js';
+import { fmtList, texNum } from './base/format.js';
 import type * as MathModule from './base/math.js';
 
 const DEFAULT = [4, 6, 8, 14];

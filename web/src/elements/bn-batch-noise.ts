@@ -6,12 +6,17 @@
 // Small batches scatter it widely; large ones pin it near the x̂ the whole set's statistics
 // would give. The spread per size is the engine's standard deviation of those x̂ (lab.standardize).
 // Emits `bn-change` with { seed, example } when the learner draws new batches or picks an example.
-import { BnElement, axisDomain, choiceAttr, el, fmt, numberAttr, numberListAttr, rangeControl, svgEl, tableHead } from './base/core.js';
-import { BatchDrawer, batchSeed, mulberry32 } from './base/measure.js';
+import { choiceAttr, numberAttr, numberListAttr } from './base/attributes.js';
+import { el, rangeControl, svgEl, tableHead } from './base/dom.js';
+import { BnElement } from './base/element.js';
+import { fmt } from './base/format.js';
+import { axisDomain } from './base/number-line.js';
+import { BatchDrawer, batchSeed } from './base/measure.js';
+import { mulberry32 } from '../engine/random.js';
 import type { Lab } from '../engine/lab.js';
+import { DATASETS, type DatasetName } from './base/datasets.js';
 
-const DATASETS = ['digits', 'spiral', 'circle', 'xor', 'gauss'] as const;
-type Source = (typeof DATASETS)[number];
+type Source = DatasetName;
 const DEFAULT_SIZES = [4, 16, 64, 256];
 const TOY_N = 1000;
 

@@ -2,7 +2,9 @@
 // model written with this library, and a button that runs the JavaScript version on a fixed
 // batch in training and in eval mode. The page cannot run PyTorch; the numbers are this engine's
 // (its layers are tested against PyTorch 1.13 fixtures in the repository).
-import { BnElement, el, fmt, tableHead } from './base/core.js';
+import { el, tableHead } from './base/dom.js';
+import { BnElement } from './base/element.js';
+import { fmt } from './base/format.js';
 
 const PYTORCH = `import torch.nn as nn
 

@@ -1,7 +1,12 @@
 // <bn-gamma-beta values="2,4,8,10">: why γ and β keep BatchNorm from losing anything. With
 // γ = √(σ²_B + ε) and β = μ_B the layer gives back its input exactly: the engine runs the
 // batch once with γ = 1, β = 0 (x̂) and once with those values (y), and the element shows y = x.
-import { BnElement, batchStats, dotAxis, el, fmt, fmtList, numberListAttr } from './base/core.js';
+import { numberListAttr } from './base/attributes.js';
+import { batchStats } from './base/batch-stats.js';
+import { el } from './base/dom.js';
+import { BnElement } from './base/element.js';
+import { fmt, fmtList } from './base/format.js';
+import { dotAxis } from './base/number-line.js';
 
 const DEFAULT = [2, 4, 8, 10];
 

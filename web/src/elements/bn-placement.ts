@@ -9,11 +9,14 @@
 // The training settings are the training lab's attributes (lab-state.ts; `placement` is the
 // thing measured, so it is ignored); `seed` is the first seed. Emits `bn-change` with
 // { dataset } when the learner picks a dataset, and `bn-result` with the summary after a run.
-import { BnElement, el, fmt, numberAttr, svgEl, tableHead } from './base/core.js';
+import { numberAttr } from './base/attributes.js';
+import { el, svgEl, tableHead } from './base/dom.js';
+import { BnElement } from './base/element.js';
+import { fmt } from './base/format.js';
 import { CHOICE_TEXT, DATASETS, parseConfig, sweepJob, type LabConfig, type LabDataset } from './training-lab/lab-state.js';
 import { niceStep, placementVerdict, type Metric, type Summary, type Verdict } from './base/measure.js';
 import { sweep } from '../jobs/pool.js';
-import { runJob, type TrainingJob, type TrainingResult } from '../jobs/job.js';
+import { runJobsInThread, type TrainingJob, type TrainingResult } from '../jobs/job.js';
 
 const PLACEMENTS = ['before', 'after'] as const;
 /** A run that reports no progress for this long has lost its workers (one that fails to load never answers). */
@@ -211,15 +214,8 @@ export class BnPlacement extends BnElement {
   }
 
   /** Where workers cannot start: one job at a time on this thread, yielding between chunks. */
-  private async inThread(jobs: TrainingJob[], gen: number, onProgress: (p: { label?: string; step: number }) => void): Promise<TrainingResult[]> {
-    const out: TrainingResult[] = [];
-    for (const job of jobs) {
-      out.push(await runJob(this.lab!, job, {
-        onProgress,
-        between: () => new Promise((resolve) => setTimeout(() => resolve(gen !== this.generation), 0)),
-      }));
-    }
-    return out;
+  private inThread(jobs: TrainingJob[], gen: number, onProgress: (p: { label?: string; step: number }) => void): Promise<TrainingResult[]> {
+    return runJobsInThread(this.lab!, jobs, { onProgress, stop: () => gen !== this.generation });
   }
 
   private cancel(): void {

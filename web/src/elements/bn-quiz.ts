@@ -3,7 +3,10 @@
 // training); every number in a choice and in its explanation is computed by the engine when the
 // element renders. After Check, focus moves to the feedback, which says right or wrong and why.
 // Emits `bn-answer` with { question, choice, correct }.
-import { BnElement, batchStats, el, fmt, fmtList } from './base/core.js';
+import { batchStats } from './base/batch-stats.js';
+import { el } from './base/dom.js';
+import { BnElement } from './base/element.js';
+import { fmt, fmtList } from './base/format.js';
 import type { Lab } from '../engine/lab.js';
 
 interface Choice {

@@ -2,7 +2,11 @@
 // The values are editable as text and as points on the number line (drag them, or focus one and
 // use the arrow keys). Before (x) and after (z) share one axis, joined by thin lines.
 // Emits `bn-change` with { values } whenever the values change.
-import { BnElement, axisDomain, dotAxis, el, fmt, fmtList, numberListAttr, svgEl } from './base/core.js';
+import { numberListAttr } from './base/attributes.js';
+import { el, svgEl } from './base/dom.js';
+import { BnElement } from './base/element.js';
+import { fmt, fmtList } from './base/format.js';
+import { axisDomain, dotAxis } from './base/number-line.js';
 
 const DEFAULT = [2, 4, 4, 4, 5, 5, 7, 9];
 

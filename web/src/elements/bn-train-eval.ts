@@ -4,27 +4,20 @@
 // mode, and the chart follows runningMean and runningVar towards the true values. Below, a
 // batch of one value runs in eval mode (works) and in training mode (the engine's RangeError).
 // Emits `bn-change` with { momentum }.
-import { BnElement, el, fmt, numberAttr, rangeControl, svgEl } from './base/core.js';
+import { numberAttr } from './base/attributes.js';
+import { el, rangeControl, svgEl } from './base/dom.js';
+import { BnElement } from './base/element.js';
+import { fmt } from './base/format.js';
 import type { BatchNorm1d } from '../engine/layers.js';
+import { gaussian, mulberry32 } from '../engine/random.js';
 
 const TRUE_MEAN = 3;
 const TRUE_VAR = 4;
 const MAX_STEPS = 60;
 
-/** A small seeded generator (mulberry32) and Box–Muller: the batches are data, not results. */
+/** Seeded samples of the true distribution: the batches are data, not results. */
 function sampler(seed: number): () => number {
-  let a = seed >>> 0;
-  const uniform = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return () => {
-    const u = Math.max(uniform(), 1e-12);
-    return TRUE_MEAN + Math.sqrt(TRUE_VAR) * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * uniform());
-  };
+  return gaussian(mulberry32(seed), TRUE_MEAN, Math.sqrt(TRUE_VAR));
 }
 
 export class BnTrainEval extends BnElement {

@@ -2,7 +2,12 @@
 // through the engine's BatchNorm1d(1) with γ and β set from two range controls. Points out the
 // source's misprint (it gave 0.74 for the second output; 2 × (−0.632) + 1 = −0.26).
 // Emits `bn-change` with { gamma, beta } when a control moves.
-import { BnElement, batchStats, dotAxis, el, fmt, fmtList, numberAttr, rangeControl, tableHead } from './base/core.js';
+import { numberAttr } from './base/attributes.js';
+import { batchStats } from './base/batch-stats.js';
+import { el, rangeControl, tableHead } from './base/dom.js';
+import { BnElement } from './base/element.js';
+import { fmt, fmtList } from './base/format.js';
+import { dotAxis } from './base/number-line.js';
 
 const X = [2, 4, 8, 10];
 

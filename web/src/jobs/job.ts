@@ -48,7 +48,11 @@ export interface RunHooks {
   between?: () => Promise<boolean>;
 }
 
-async function loadSplit(lab: Lab, spec: DatasetSpec): Promise<DatasetSplit> {
+/**
+ * The datasets a job describes, on `lab`: a toy set's test split is the same generator with the
+ * next seed, so train and test never share a point's noise. The caller disposes both.
+ */
+export async function loadDatasetSplit(lab: Lab, spec: DatasetSpec): Promise<DatasetSplit> {
   if (!spec || typeof spec !== 'object') throw new TypeError('job.dataset must be a dataset description');
   if (spec.kind === 'toy') {
     const seed = spec.seed ?? 0;
@@ -79,7 +83,7 @@ export async function runJob(lab: Lab, job: TrainingJob, hooks: RunHooks = {}): 
   if (!Number.isInteger(job.steps) || job.steps < 0) throw new RangeError(`job.steps must be an integer >= 0, got ${job.steps}`);
   const chunk = job.chunk ?? 250;
   if (!Number.isInteger(chunk) || chunk < 1 || chunk > 100_000) throw new RangeError(`job.chunk must be an integer in [1, 100000], got ${chunk}`);
-  const split = await loadSplit(lab, job.dataset);
+  const split = await loadDatasetSplit(lab, job.dataset);
   const sets: Dataset[] = [split.train, split.test];
   const parts: Record<keyof Omit<TrainMetrics, 'firstStep' | 'steps' | 'diverged' | 'divergedAt'>, Float32Array[]> = {
     loss: [], batchAccuracy: [], percentiles: [], gradNorms: [], evalSteps: [], evalLoss: [], evalAccuracy: [],
@@ -122,4 +126,33 @@ export async function runJob(lab: Lab, job: TrainingJob, hooks: RunHooks = {}): 
     trainer?.dispose();
     for (const d of sets) d.dispose();
   }
+}
+
+export interface InThreadOptions extends RunHooks {
+  /** Called when each job finishes, with its index in `jobs`. */
+  onResult?: (index: number, result: TrainingResult) => void;
+  /** Asked between chunks: true cancels the job running (its result says `cancelled`) and the rest. */
+  stop?: () => boolean;
+  /** Steps per chunk, overriding the jobs' own (small chunks keep a page responsive). */
+  chunk?: number;
+}
+
+/**
+ * Runs jobs one after another on the calling thread: where workers cannot start, the same
+ * runJob() as inside a worker, yielding a macrotask between chunks so that a page keeps painting
+ * and a Cancel click gets through.
+ */
+export async function runJobsInThread(lab: Lab, jobs: readonly TrainingJob[], opts: InThreadOptions = {}): Promise<TrainingResult[]> {
+  const out: TrainingResult[] = [];
+  for (const [index, job] of jobs.entries()) {
+    if (opts.stop?.()) break;
+    const result = await runJob(lab, opts.chunk === undefined ? job : { ...job, chunk: opts.chunk }, {
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+      between: () => new Promise<boolean>((resolve) => setTimeout(() => resolve(opts.stop?.() ?? false), 0)),
+    });
+    out.push(result);
+    opts.onResult?.(index, result);
+    if (result.cancelled) break;
+  }
+  return out;
 }

@@ -6,7 +6,9 @@
 // which sees every path a value can take (the element's own controls, which also emit bn-change,
 // the URL state, or a script), so the prose always describes what the element shows.
 import type { Lab } from '../engine/lab.js';
-import { batchStats, fmt, numberAttr, numberListAttr } from '../elements/base/core.js';
+import { numberAttr, numberListAttr } from '../elements/base/attributes.js';
+import { batchStats } from '../elements/base/batch-stats.js';
+import { fmt } from '../elements/base/format.js';
 import { refresherSentence, workedSentence, type Piece } from './prose.js';
 
 /** Replaces `target`'s content with the pieces; numbers become <span data-bind="…">. */

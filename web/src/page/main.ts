@@ -2,7 +2,7 @@
 // the URL (src/page/state.ts), keeps the URL following the controls, reports which engine build
 // runs, fills the prose's computed sentences (src/page/bind.ts), and drives the theme toggle.
 // The lesson's content lives in the <bn-*> elements.
-import { pageLab } from '../elements/base/core.js';
+import { pageLab } from '../elements/base/page-lab.js';
 import { bindInputs, bindProse } from './bind.js';
 import { applyUrlState, followState } from './state.js';
 

@@ -3,7 +3,8 @@
 // ever reach setAttribute as plain numbers); writing follows the elements' bn-change events with
 // history.replaceState. The training lab's own settings travel as `lab-<attribute>` parameters
 // that the lab element clamps itself.
-import { DATASETS } from '../elements/training-lab/lab-state.js';
+import { clamp, parseNumber, parseNumberList } from '../elements/base/attributes.js';
+import { DATASETS } from '../elements/base/datasets.js';
 
 /** One URL parameter ↔ one element attribute. */
 export interface StateField {
@@ -19,25 +20,19 @@ export interface StateField {
   fromEvent(detail: Record<string, unknown>): string | undefined;
 }
 
+// URL values go through the elements' own parsing (elements/base/attributes.ts), with a length
+// cap first: a URL is anyone's to write.
 function clampNumber(min: number, max: number, decimals: number) {
   return (raw: string): string | null => {
-    if (raw.length > 24) return null;
-    const n = Number(raw);
-    if (raw.trim() === '' || !Number.isFinite(n)) return null;
+    const n = raw.length > 24 ? null : parseNumber(raw);
+    if (n === null) return null;
     const f = 10 ** decimals;
-    return String(Math.round(Math.min(max, Math.max(min, n)) * f) / f);
+    return String(Math.round(clamp(n, min, max) * f) / f);
   };
 }
 
 function numberList(maxLength: number, bound: number) {
-  return (raw: string): string | null => {
-    if (raw.length > 400) return null;
-    const parts = raw.split(',').map((p) => p.trim());
-    if (parts.length < 1 || parts.length > maxLength) return null;
-    const nums = parts.map((p) => (p === '' ? NaN : Number(p)));
-    if (!nums.every((n) => Number.isFinite(n) && Math.abs(n) <= bound)) return null;
-    return nums.join(',');
-  };
+  return (raw: string): string | null => (raw.length > 400 ? null : parseNumberList(raw, maxLength, bound)?.join(',') ?? null);
 }
 
 function oneOf(choices: readonly string[]) {

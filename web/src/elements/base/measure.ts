@@ -2,17 +2,6 @@
 // the words of the placement verdict. No DOM and no engine (the statistics themselves come from
 // the engine, in the elements), so tests/js/measure.test.ts runs these in Node.
 
-/** mulberry32: a small seeded generator of uniform numbers in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** One generator per (seed, batch size), so adding or removing a size leaves the others' batches alone. */
 export function batchSeed(seed: number, size: number): number {

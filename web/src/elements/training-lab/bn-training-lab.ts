@@ -5,9 +5,11 @@
 // every change is announced with a bn-change event carrying the whole state.
 //
 //   <bn-training-lab dataset="spiral" lr="0.1" layers="3" neurons="16"></bn-training-lab>
-import { el, fmt, pageLab, tableHead } from '../base/core.js';
+import { el, tableHead } from '../base/dom.js';
+import { fmt } from '../base/format.js';
+import { pageLab } from '../base/page-lab.js';
 import { sweep } from '../../jobs/pool.js';
-import { runJob, type TrainingJob, type TrainingResult } from '../../jobs/job.js';
+import { runJobsInThread, type TrainingJob, type TrainingResult } from '../../jobs/job.js';
 import { BoundaryMap, CHART_STYLESHEET, LineChart, OKABE_ITO, download, type Band, type Mark, type Series } from './chart.js';
 import { CHOICE_TEXT, DEFAULTS, FIELDS, PAPER, isToy, parseConfig, parseField, sweepJob, type LabConfig } from './lab-state.js';
 import { LabEngine, type LabReply, type LabRequest, type RunChunk } from './lab-engine.js';
@@ -474,16 +476,9 @@ export class BnTrainingLab extends HTMLElement {
     }
   }
 
-  /** The sweep on this thread (no workers here): one job at a time, a frame between jobs. */
+  /** The sweep on this thread (no workers here): one job at a time, in chunks of 50 steps. */
   private async sweepInThread(jobs: TrainingJob[], onResult: () => void): Promise<TrainingResult[]> {
-    const lab = await pageLab();
-    const out: TrainingResult[] = [];
-    for (const job of jobs) {
-      await new Promise((r) => requestAnimationFrame(r));
-      out.push(await runJob(lab, { ...job, chunk: 50 }, { between: () => new Promise((r) => setTimeout(() => r(false), 0)) }));
-      onResult();
-    }
-    return out;
+    return runJobsInThread(await pageLab(), jobs, { chunk: 50, onResult });
   }
 
   private showSweep(kind: 'lr' | 'init', values: number[], results: TrainingResult[]): void {

@@ -7,7 +7,8 @@ import type { Lab } from '../../engine/lab.js';
 import type { Dataset } from '../../engine/datasets.js';
 import type { Trainer } from '../../engine/trainer.js';
 import type { LabConfig } from './lab-state.js';
-import { trainerOptions, isToy } from './lab-state.js';
+import { datasetSpec, trainerOptions, isToy } from './lab-state.js';
+import { loadDatasetSplit } from '../../jobs/job.js';
 
 /** page → engine */
 export type LabRequest =
@@ -82,14 +83,7 @@ export class LabEngine {
     const lab = (this.lab ??= await this.host.lab());
     this.dispose();
     this.generation++;
-    let train: Dataset;
-    let test: Dataset;
-    if (isToy(config.dataset)) {
-      train = lab.toyDataset(config.dataset, { n: 500, noise: config.noise, seed: config.seed });
-      test = lab.toyDataset(config.dataset, { n: 500, noise: config.noise, seed: config.seed + 1 });
-    } else {
-      ({ train, test } = await lab.loadDigits());
-    }
+    const { train, test } = await loadDatasetSplit(lab, datasetSpec(config));
     this.sets = [train, test];
     for (const bn of [false, true]) this.runs.push(new lab.Trainer({ ...trainerOptions(config, bn, train.features, train.classes), train, test }));
     this.chunk = 5;

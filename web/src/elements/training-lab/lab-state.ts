@@ -2,10 +2,13 @@
 // choices and default. Attributes parse through this table (clamped, never trusted), the form is
 // built from it, and bn-change carries the whole state, so a page can mirror it into its URL.
 import type { TrainerOptions } from '../../engine/trainer.js';
-import type { TrainingJob } from '../../jobs/job.js';
+import type { DatasetSpec, TrainingJob } from '../../jobs/job.js';
 
-export const DATASETS = ['circle', 'xor', 'gauss', 'spiral', 'digits'] as const;
-export type LabDataset = (typeof DATASETS)[number];
+import { choiceAttr, numberAttr } from '../base/attributes.js';
+import { DATASETS, DATASET_TEXT, isToy, type DatasetName } from '../base/datasets.js';
+
+export { DATASETS, isToy };
+export type LabDataset = DatasetName;
 export const ACTIVATIONS = ['relu', 'tanh', 'sigmoid'] as const;
 export const PLACEMENTS = ['before', 'after'] as const;
 export const INITS = ['torch', 'normal'] as const;
@@ -63,21 +66,17 @@ export const PAPER: Partial<LabConfig> = { dataset: 'digits', activation: 'sigmo
 
 /** Words shown for the choices. */
 export const CHOICE_TEXT: Record<string, string> = {
-  circle: 'circle', xor: 'xor', gauss: 'two gaussians', spiral: 'spiral', digits: 'digits (8×8)',
+  ...DATASET_TEXT,
   relu: 'ReLU', tanh: 'tanh', sigmoid: 'sigmoid', before: 'BN → activation', after: 'activation → BN',
   torch: 'U(±1/√in) × scale', normal: 'N(0, std = scale)',
 };
 
-export const isToy = (d: LabDataset): d is Exclude<LabDataset, 'digits'> => d !== 'digits';
 
 /** Parses one attribute value for a field: unknown words and non-numbers fall back, numbers clamp. */
 export function parseField(f: Field, raw: string | null): string | number {
   const fallback = DEFAULTS[f.key];
-  if (f.kind === 'choice') return raw !== null && f.choices.includes(raw) ? raw : fallback;
-  if (raw === null || raw.trim() === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n)) return fallback;
-  const c = Math.min(f.max, Math.max(f.min, n));
+  if (f.kind === 'choice') return choiceAttr(raw, f.choices, fallback as string);
+  const c = numberAttr(raw, fallback as number, f.min, f.max);
   return f.step === 1 ? Math.round(c) : c;
 }
 
@@ -101,13 +100,18 @@ export function trainerOptions(c: LabConfig, batchNorm: boolean, features: numbe
   };
 }
 
+/** The datasets of a state: 500 training and 500 test points of a toy set, or the digits. */
+export function datasetSpec(c: LabConfig): DatasetSpec {
+  return isToy(c.dataset) ? { kind: 'toy', name: c.dataset, n: 500, testN: 500, noise: c.noise, seed: c.seed } : { kind: 'digits' };
+}
+
 /** A sweep job for the state with one field overridden, with or without BN. */
 export function sweepJob(c: LabConfig, batchNorm: boolean, steps: number, label: string): TrainingJob {
   const digits = c.dataset === 'digits';
   const t = trainerOptions(c, batchNorm, digits ? 64 : 2, digits ? 10 : 2);
   return {
     label,
-    dataset: digits ? { kind: 'digits' } : { kind: 'toy', name: c.dataset as Exclude<LabDataset, 'digits'>, n: 500, testN: 500, noise: c.noise, seed: c.seed },
+    dataset: datasetSpec(c),
     trainer: { ...t, evalEvery: steps, watch: null },
     steps,
     chunk: steps,

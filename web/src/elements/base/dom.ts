@@ -1,0 +1,61 @@
+// Building DOM without markup: createElement/createElementNS and textContent only, so no
+// attribute value can ever be interpreted as HTML.
+import { fmt } from './format.js';
+
+/** document.createElement with a class name and text, the elements' only way to build DOM. */
+export function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  if (className) e.className = className;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+/** document.createElementNS for SVG, with attributes set one by one (never parsed as markup). */
+export function svgEl<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number> = {}, text?: string): SVGElementTagNameMap[K] {
+  const e = document.createElementNS(SVG_NS, tag);
+  for (const [k, val] of Object.entries(attrs)) e.setAttribute(k, String(val));
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+/** A table's header row: one column header (scope="col") per label. */
+export function tableHead(labels: readonly string[]): HTMLTableSectionElement {
+  const row = el('tr');
+  for (const label of labels) {
+    const th = el('th', undefined, label);
+    th.scope = 'col';
+    row.append(th);
+  }
+  const thead = el('thead');
+  thead.append(row);
+  return thead;
+}
+
+/** A labelled range input (its value shown beside it); `onInput` gets the number. */
+export function rangeControl(
+  label: string, min: number, max: number, step: number, value: number, onInput: (v: number) => void,
+): { wrap: HTMLDivElement; input: HTMLInputElement; out: HTMLOutputElement } {
+  const wrap = el('div', 'control');
+  const id = `r${Math.random().toString(36).slice(2, 9)}`;
+  const lab = el('label', undefined, label);
+  lab.htmlFor = id;
+  const input = el('input');
+  input.type = 'range';
+  input.id = id;
+  input.min = String(min);
+  input.max = String(max);
+  input.step = String(step);
+  input.value = String(value);
+  const out = el('output');
+  out.htmlFor.add(id);
+  out.textContent = fmt(value, 2);
+  input.addEventListener('input', () => {
+    const v = Number(input.value);
+    out.textContent = fmt(v, 2);
+    onInput(v);
+  });
+  wrap.append(lab, input, out);
+  return { wrap, input, out };
+}
