@@ -13,6 +13,8 @@ if [ ! -f build/wasm/CMakeCache.txt ]; then
   emcmake cmake -S . -B build/wasm -DCMAKE_BUILD_TYPE=Release \
     "-DCMAKE_CROSSCOMPILING_EMULATOR=$(command -v node);--no-experimental-fetch" >/dev/null
 fi
+# em++ does not create its output folder, and a deleted dist/ is not noticed by CMake.
+mkdir -p dist/wasm
 cmake --build build/wasm --target bnlab-simd bnlab-scalar -j "$jobs"
 # Emscripten 3.1.6 minifies the glue's whitespace but not its names (that needs the Closure
 # Compiler, which Debian does not package in a usable version). rolldown (Vite's bundler, already

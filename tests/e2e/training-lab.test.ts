@@ -418,8 +418,8 @@ describe('<bn-training-lab>', () => {
     await expect.poll(async () => (await chartPixels(lab, LOSS))!.counts.gridLight).toBeGreaterThan(100);
     expect((await chartPixels(lab, LOSS))!.counts.gridDark).toBe(0);
     await lab.locator('.charts').first().screenshot({ path: `${SHOTS}training-lab-360-curves-light.png` });
-    // A page's own theme switch (new --lab-* values on the element, no media change) redraws too.
-    await lab.evaluate((e) => (e as HTMLElement).style.setProperty('--lab-grid', '#33373f'));
+    // A page's own theme switch (new --bn-* values on the element, no media change) redraws too.
+    await lab.evaluate((e) => (e as HTMLElement).style.setProperty('--bn-grid', '#33373f'));
     await expect.poll(async () => (await chartPixels(lab, LOSS))!.counts.gridDark).toBeGreaterThan(100);
     expect(problems).toEqual([]);
     await context.close();

@@ -6,29 +6,50 @@ import type { Lab } from '../../engine/lab.js';
 import { AXIS_W } from './number-line.js';
 import { pageLab } from './page-lab.js';
 
-/** URL of the elements' stylesheet (dist/elements/elements.css). */
+/** URL of the theme every element links first: the --bn-* tokens and their defaults. */
+export const THEME_URL = new URL('./theme.css', import.meta.url).href;
+/** URL of the engine-driven elements' stylesheet (dist/elements/elements.css). */
 export const STYLESHEET_URL = new URL('../elements.css', import.meta.url).href;
 
 /**
- * Base class of the elements: opens a shadow root holding the shared stylesheet and a content
- * container, and renders once the lab is loaded (render() again whenever observed attributes
+ * What every <bn-*> element is, the training lab included: an open shadow root that links the
+ * theme and then the element's own stylesheets (external files: pages run under a strict CSP,
+ * so no inline <style>), and composed, bubbling bn-* events that host pages can follow.
+ */
+export abstract class BnBase extends HTMLElement {
+  protected readonly root: ShadowRoot;
+
+  protected constructor(stylesheets: readonly string[]) {
+    super();
+    this.root = this.attachShadow({ mode: 'open' });
+    for (const href of [THEME_URL, ...stylesheets]) {
+      const link = document.createElement('link');
+      link.rel = 'stylesheet';
+      link.href = href;
+      this.root.append(link);
+    }
+  }
+
+  /** Dispatches a composed, bubbling CustomEvent named `bn-<name>` that hosts can follow. */
+  protected emit<T>(name: string, detail: T): void {
+    this.dispatchEvent(new CustomEvent(`bn-${name}`, { detail, bubbles: true, composed: true }));
+  }
+}
+
+/**
+ * Base class of the elements that compute with the page's engine: a content container that renders once the lab is loaded (render() again whenever observed attributes
  * change). Subclasses build DOM with createElement/textContent only (never innerHTML), so
  * attribute values can never be interpreted as markup.
  */
-export abstract class BnElement extends HTMLElement {
-  protected readonly root: ShadowRoot;
+export abstract class BnElement extends BnBase {
   protected readonly content: HTMLDivElement;
   protected lab: Lab | null = null;
 
   constructor() {
-    super();
-    this.root = this.attachShadow({ mode: 'open' });
-    const link = document.createElement('link');
-    link.rel = 'stylesheet';
-    link.href = STYLESHEET_URL;
+    super([STYLESHEET_URL]);
     this.content = document.createElement('div');
     this.content.className = 'bn';
-    this.root.append(link, this.content);
+    this.root.append(this.content);
   }
 
   /** Set by elements whose drawings are sized to their width: render() again when it changes. */
@@ -95,11 +116,6 @@ export abstract class BnElement extends HTMLElement {
 
   /** Rebuilds the element's content from its attributes and state. */
   protected abstract render(): void;
-
-  /** Dispatches a composed, bubbling CustomEvent named `bn-<name>` that hosts can follow. */
-  protected emit<T>(name: string, detail: T): void {
-    this.dispatchEvent(new CustomEvent(`bn-${name}`, { detail, bubbles: true, composed: true }));
-  }
 
   protected showError(e: unknown): void {
     const p = document.createElement('p');

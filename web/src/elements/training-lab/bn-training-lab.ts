@@ -8,6 +8,7 @@
 import { el, tableHead } from '../base/dom.js';
 import { fmt } from '../base/format.js';
 import { pageLab } from '../base/page-lab.js';
+import { BnBase } from '../base/element.js';
 import { sweep } from '../../jobs/pool.js';
 import { runJobsInThread, type TrainingJob, type TrainingResult } from '../../jobs/job.js';
 import { BoundaryMap, CHART_STYLESHEET, LineChart, OKABE_ITO, download, type Band, type Mark, type Series } from './chart.js';
@@ -72,12 +73,11 @@ interface RunPanel {
   note: HTMLElement;
 }
 
-export class BnTrainingLab extends HTMLElement {
+export class BnTrainingLab extends BnBase {
   static get observedAttributes(): string[] {
     return FIELDS.map((f) => f.attr);
   }
 
-  private readonly root: ShadowRoot;
   private config: LabConfig = { ...DEFAULTS };
   private worker: { postMessage(m: LabRequest): void; terminate(): void } | null = null;
   /** Where training runs: a module worker, or this thread when no worker could start. */
@@ -106,15 +106,8 @@ export class BnTrainingLab extends HTMLElement {
   private built = false;
 
   constructor() {
-    super();
-    this.root = this.attachShadow({ mode: 'open' });
-    // uPlot's stylesheet first, so the lab's own rules win where both style the charts.
-    for (const href of [CHART_STYLESHEET, STYLESHEET]) {
-      const link = el('link');
-      link.rel = 'stylesheet';
-      link.href = href;
-      this.root.append(link);
-    }
+    // uPlot's stylesheet before the lab's, so the lab's own rules win where both style the charts.
+    super([CHART_STYLESHEET, STYLESHEET]);
   }
 
   connectedCallback(): void {
@@ -312,7 +305,7 @@ export class BnTrainingLab extends HTMLElement {
     } finally {
       this.reflecting = false;
     }
-    this.dispatchEvent(new CustomEvent('bn-change', { detail: this.state, bubbles: true, composed: true }));
+    this.emit('change', this.state);
     this.configure();
   }
 

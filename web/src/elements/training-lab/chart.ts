@@ -4,7 +4,7 @@
 // "diverged" words are drawn in a draw hook, and a point that cannot be drawn (non-finite, or
 // ≤ 0 on a log axis) breaks its line (a null point). Redraws are batched to one per animation
 // frame and at most one per MIN_INTERVAL. Colours: Okabe–Ito, readable for the common
-// colour-vision deficiencies; axes follow the --lab-* custom properties (light and dark), and
+// colour-vision deficiencies; axes follow the elements' --_* theme tokens (light and dark), and
 // the charts redraw when those change.
 // The decision-boundary heatmap is not a line chart: plain canvas code.
 import uPlot from '../vendor/uplot.mjs';
@@ -63,7 +63,7 @@ interface Theme { fg: string; muted: string; grid: string; bg: string }
 function theme(node: Element): Theme {
   const cs = getComputedStyle(node);
   const v = (name: string, d: string) => cs.getPropertyValue(name).trim() || d;
-  return { fg: v('--lab-fg', '#1b1b1b'), muted: v('--lab-muted', '#5a5a5a'), grid: v('--lab-grid', '#e3e3e3'), bg: v('--lab-bg', '#ffffff') };
+  return { fg: v('--_text', '#1a1d21'), muted: v('--_muted', '#4f5660'), grid: v('--_grid', '#e2e4e8'), bg: v('--_bg', '#ffffff') };
 }
 
 function niceTicks(lo: number, hi: number, count: number): number[] {
@@ -226,7 +226,7 @@ export class LineChart {
     this.at.className = 'at';
     this.plotBox.append(this.at);
     this.element.append(cap, this.legend, this.plotBox);
-    // A theme change (a media query, a page's toggle restyling an ancestor) changes the --lab-*
+    // A theme change (a media query, a page's toggle restyling an ancestor) changes the --_*
     // colours, which the stylesheet mirrors into unused properties of the plot box with a 1 ms
     // transition: its start is the signal to redraw the canvas in the new colours.
     this.plotBox.addEventListener('transitionrun', (e) => {
