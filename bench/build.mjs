@@ -64,7 +64,7 @@ const COMMON_FLAGS = ['-O3', '-DNDEBUG', '-std=c++17', '-fno-exceptions', `-I${R
 
 /** The wasm kernel benchmark modules, build/bench/wasm/kbench-{simd,scalar}.{js,wasm}. */
 export async function buildWasmBench(log) {
-  const inputs = newest([`${ROOT}cpp`, `${ROOT}bench/cpp`, `${ROOT}bench/wasm`], ['.cpp', '.h']);
+  const inputs = newest([`${ROOT}cpp`, `${ROOT}bench/cpp`, `${ROOT}bench/wasm`], ['.cpp', '.h', '.inc']);
   const stamp = newest([fileURLToPath(import.meta.url)], ['.mjs']);
   const variants = ['simd', 'scalar'];
   const outOf = (v) => `${WASM_DIR}/kbench-${v}.wasm`;
@@ -79,9 +79,12 @@ export async function buildWasmBench(log) {
     // As CMakeLists.txt builds the engine: -msimd128 only in the SIMD build, and the reference
     // kernels never auto-vectorised.
     const flags = [...COMMON_FLAGS, `-DBN_HAVE_SIMD=${simd ? 1 : 0}`, ...(simd ? ['-msimd128'] : [])];
+    // The kernels by op family, as CMakeLists.txt globs them: every *_ref.cpp, and the *_simd.cpp
+    // in the SIMD build only.
+    const kernels = readdirSync(`${ROOT}cpp/kernels`).filter((f) => f.endsWith('.cpp')).sort();
     const sources = [
-      ['cpp/kernels/ref.cpp', ['-fno-vectorize', '-fno-slp-vectorize']],
-      ...(simd ? [['cpp/kernels/simd.cpp', []]] : []),
+      ...kernels.filter((f) => f.endsWith('_ref.cpp')).map((f) => [`cpp/kernels/${f}`, ['-fno-vectorize', '-fno-slp-vectorize']]),
+      ...(simd ? kernels.filter((f) => f.endsWith('_simd.cpp')).map((f) => [`cpp/kernels/${f}`, []]) : []),
       ['cpp/nn/loss.cpp', []],
       ['bench/wasm/kbench.cpp', []],
     ];

@@ -10,12 +10,6 @@ import { measureInterleaved } from './common.mjs';
 const WASM_DIR = fileURLToPath(new URL('../build/bench/wasm/', import.meta.url));
 const quick = process.argv.includes('--quick');
 
-// Mirrors bnbench::Kind in bench/cpp/kernel_cases.h (checked against the table names below).
-const K = {
-  linearForward: 0, linearBackwardInput: 1, linearBackwardParams: 2, bnStats: 3, bnForward: 4,
-  bnBackward: 5, bnTrain: 6, activationForward: 7, activationBackward: 8, sgdStep: 9, mlpStep: 10,
-  ceiling: 11, count: 12,
-};
 const REF = 0;
 const SIMD = 1;
 
@@ -26,6 +20,8 @@ async function load(variant) {
   return {
     variant,
     simd: m._kb_simd() === 1,
+    // bnbench::Kind by name: { LinearForward: 0, ..., BnTrain, MlpStep, Ceiling }.
+    kinds: () => Object.fromEntries(Array.from({ length: m._kb_kind_count() }, (_, k) => [str(m._kb_kind_name(k)), k])),
     count: (kind) => m._kb_count(kind),
     name: (kind, e) => str(m._kb_name(kind, e)),
     list: (list) =>
@@ -49,9 +45,14 @@ async function load(variant) {
 const simd = await load('simd');
 const scalar = await load('scalar');
 if (!simd.simd || scalar.simd) throw new Error('kbench-simd must be the SIMD build and kbench-scalar the scalar one');
-for (const [kind, name] of [[K.linearForward, 'linear_forward'], [K.bnTrain, 'bn_stats+bn_forward+bn_backward'], [K.sgdStep, 'sgd_step'], [K.ceiling, 'mul+add ceiling']]) {
-  if (simd.name(kind, 0) !== name) throw new Error(`bench/kernels.mjs is out of step with kernel_cases.h: kind ${kind} is ${simd.name(kind, 0)}`);
+// The kinds, read from the module (bench/cpp/kernel_cases.h, generated from cpp/kernels/kernels.inc).
+const K = simd.kinds();
+if (JSON.stringify(scalar.kinds()) !== JSON.stringify(K)) throw new Error('kbench-simd and kbench-scalar list different kinds');
+for (const name of ['LinearForward', 'LinearBackwardInput', 'LinearBackwardParams', 'BnTrain', 'MlpStep', 'Ceiling']) {
+  if (!(name in K)) throw new Error(`bench/kernels.mjs expects the kind ${name}; the module has ${Object.keys(K).join(', ')}`);
 }
+const KIND_COUNT = Object.keys(K).length;
+const FLOPS_KINDS = [K.LinearForward, K.LinearBackwardInput, K.LinearBackwardParams];
 
 // Every job: a key, the module and kernel variant it runs, what it measures.
 const jobs = [];
@@ -63,12 +64,12 @@ function add(key, mod, kind, entry, variant, a, b, c, info) {
   meta[key] = { ...info, work: cs.work };
 }
 
-add('ceiling', simd, K.ceiling, 0, SIMD, 0, 0, 0, { what: 'ceiling' });
+add('ceiling', simd, K.Ceiling, 0, SIMD, 0, 0, 0, { what: 'ceiling' });
 
 const PRODUCTS = [
-  [K.linearForward, 'forward'],
-  [K.linearBackwardInput, 'backward-input'],
-  [K.linearBackwardParams, 'backward-params'],
+  [K.LinearForward, 'forward'],
+  [K.LinearBackwardInput, 'backward-input'],
+  [K.LinearBackwardParams, 'backward-params'],
 ];
 const matmul = [];
 for (const s of simd.list(0)) {
@@ -87,20 +88,20 @@ const bn = [];
 for (const s of simd.list(1)) {
   const id = `bn:${s.a}:${s.b}:${s.c}`;
   const row = { shape: s.name, n: s.a, c: s.b, s: s.c, id };
-  add(`${id}:simd`, simd, K.bnTrain, 0, SIMD, s.a, s.b, s.c, row);
-  add(`${id}:scalar`, scalar, K.bnTrain, 0, REF, s.a, s.b, s.c, row);
+  add(`${id}:simd`, simd, K.BnTrain, 0, SIMD, s.a, s.b, s.c, row);
+  add(`${id}:scalar`, scalar, K.BnTrain, 0, REF, s.a, s.b, s.c, row);
   bn.push(row);
 }
 
 // Every kernel of every table, at one size: the SIMD module's simd and ref, the scalar module's ref.
 const sizes = simd.list(2);
 const catalogue = [];
-for (let kind = 0; kind < K.count; kind++) {
-  if (kind === K.bnTrain || kind === K.mlpStep || kind === K.ceiling) continue;
+for (let kind = 0; kind < KIND_COUNT; kind++) {
+  if (kind === K.BnTrain || kind === K.MlpStep || kind === K.Ceiling) continue;
   for (let e = 0; e < simd.count(kind); e++) {
     const z = sizes[kind];
     const id = `cat:${kind}:${e}`;
-    const row = { kernel: simd.name(kind, e), kind, entry: e, a: z.a, b: z.b, c: z.c, flops: kind <= K.linearBackwardParams, id };
+    const row = { kernel: simd.name(kind, e), kind, entry: e, a: z.a, b: z.b, c: z.c, flops: FLOPS_KINDS.includes(kind), id };
     add(`${id}:simd`, simd, kind, e, SIMD, z.a, z.b, z.c, row);
     add(`${id}:simdref`, simd, kind, e, REF, z.a, z.b, z.c, row);
     add(`${id}:scalar`, scalar, kind, e, REF, z.a, z.b, z.c, row);
@@ -118,17 +119,17 @@ for (const m of matmul.filter((r) => r.model === '784-256-256-10' && r.out === 2
   aligned.push({ ...m, key: m.id });
 }
 for (const b of bn) {
-  add(`${b.id}:simd:misaligned`, simd, K.bnTrain, 0, SIMD, b.n, b.c, b.s, b);
+  add(`${b.id}:simd:misaligned`, simd, K.BnTrain, 0, SIMD, b.n, b.c, b.s, b);
   aligned.push({ ...b, key: b.id });
 }
 simd.misalign(0);
 
 const mlp = [];
-for (let e = 0; e < simd.count(K.mlpStep); e++) {
+for (let e = 0; e < simd.count(K.MlpStep); e++) {
   const id = `mlp:${e}`;
-  const row = { model: simd.name(K.mlpStep, e), id };
-  add(`${id}:simd`, simd, K.mlpStep, e, SIMD, 0, 0, 0, row);
-  add(`${id}:scalar`, scalar, K.mlpStep, e, REF, 0, 0, 0, row);
+  const row = { model: simd.name(K.MlpStep, e), id };
+  add(`${id}:simd`, simd, K.MlpStep, e, SIMD, 0, 0, 0, row);
+  add(`${id}:scalar`, scalar, K.MlpStep, e, REF, 0, 0, 0, row);
   mlp.push(row);
 }
 

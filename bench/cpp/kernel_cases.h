@@ -1,7 +1,9 @@
 // What the kernel benchmarks time, shared by the wasm harness (bench/wasm/kbench.cpp, driven from
 // node) and the native one (bench/native/bench_native.cpp, Google Benchmark): the same shapes,
-// the same buffers and the same kernels, walked through cpp/kernels/kernel_table.h so that a
-// kernel added there is timed without touching this file.
+// the same buffers and the same kernels, walked through cpp/kernels/kernel_table.h (generated
+// from the list in cpp/kernels/kernels.inc) so that a kernel added there is timed without touching
+// this file. A kind is a signature of that list (its entries are the kernels with that signature,
+// in list order) or one of the composite cases after them.
 //
 // A Case owns its buffers (seeded values, 64-byte aligned) and runs its work `reps` times per
 // run() call; `work` is the flops (matrix products, MLP steps, ceiling) or the bytes (everything
@@ -16,6 +18,7 @@
 #include <cstring>
 #include <iterator>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "kernels/kernel_table.h"
@@ -28,22 +31,33 @@ namespace bnbench {
 
 namespace k = bn::kernels;
 
-// What to time. The meaning of `entry` and of the sizes a, b, c depends on the kind.
+// What to time. The meaning of `entry` and of the sizes a, b, c depends on the kind. The first
+// kinds are the signatures of the list, in its order; entry e is the e-th kernel with that
+// signature (k::kPairs<Fn>[e]):
+//   kLinearForward, kLinearBackwardInput, kLinearBackwardParams: a, b, c = N, IN, OUT; flops
+//   kBnStats, kBnForward, kBnBackward: N, C, S; bytes
+//   kActivationForward, kActivationBackward: a = n; bytes
+//   kSgdStep: a = n; plain SGD (momentum 0); bytes
 enum Kind : int {
-  kLinearForward = 0,    // entry in kLinearForward; a, b, c = N, IN, OUT; flops
-  kLinearBackwardInput,  // entry in kLinearBackwardInput; N, IN, OUT; flops
-  kLinearBackwardParams, // entry in kLinearBackwardParams; N, IN, OUT; flops
-  kBnStats,              // entry in kBnStats; N, C, S; bytes
-  kBnForward,            // entry in kBnForward; N, C, S; bytes
-  kBnBackward,           // entry in kBnBackward (bn_backward, bn_backward_eval); N, C, S; bytes
-  kBnTrain,              // bn_stats + bn_forward + bn_backward, the training pass; entry 0; N, C, S; bytes
-  kActivationForward,    // entry in kActivationForward; a = n; bytes
-  kActivationBackward,   // entry in kActivationBackward; a = n; bytes
-  kSgdStep,              // entry in kSgdStep; a = n; plain SGD (momentum 0); bytes
-  kMlpStep,              // one training step from kernels alone; entry in kModels; flops
-  kCeiling,              // 12 independent f32x4 mul+add chains (SIMD builds only); flops
+#define BN_KERNEL_SIGNATURE(Name, params) k##Name,
+#include "kernels/kernels.inc"
+  kBnTrain,    // bn_stats + bn_forward + bn_backward, the training pass; entry 0; N, C, S; bytes
+  kMlpStep,    // one training step from kernels alone; entry in kModels; flops
+  kCeiling,    // 12 independent f32x4 mul+add chains (SIMD builds only); flops
   kKindCount
 };
+static_assert(kBnTrain == k::kSignatureCount, "the signature kinds come first");
+
+// The kind's name: the signature's ("LinearForward"), or the composite case's.
+inline const char* kind_name(int kind) {
+  if (kind >= 0 && kind < k::kSignatureCount) return k::kSignatureNames[kind];
+  switch (kind) {
+    case kBnTrain: return "BnTrain";
+    case kMlpStep: return "MlpStep";
+    case kCeiling: return "Ceiling";
+    default: return "";
+  }
+}
 
 enum Variant : int { kRef = 0, kSimd = 1 };
 
@@ -98,55 +112,46 @@ inline Sizes catalogue_sizes(int kind) {
   }
 }
 
-template <class Fn, size_t K>
-int count(const k::KernelPair<Fn> (&)[K]) { return static_cast<int>(K); }
+// Calls f(SignatureTag<Fn>{}) for a signature kind, and returns `otherwise` for the others.
+template <class F, class R>
+R with_kind(int kind, R otherwise, F&& f) {
+  if (kind < 0 || kind >= k::kSignatureCount) return otherwise;
+  return k::with_signature(static_cast<k::Signature>(kind), [&](auto tag) -> R { return f(tag); });
+}
 
 inline int entry_count(int kind) {
   switch (kind) {
-    case kLinearForward: return count(k::kLinearForward);
-    case kLinearBackwardInput: return count(k::kLinearBackwardInput);
-    case kLinearBackwardParams: return count(k::kLinearBackwardParams);
-    case kBnStats: return count(k::kBnStats);
-    case kBnForward: return count(k::kBnForward);
-    case kBnBackward: return count(k::kBnBackward);
-    case kActivationForward: return count(k::kActivationForward);
-    case kActivationBackward: return count(k::kActivationBackward);
-    case kSgdStep: return count(k::kSgdStep);
     case kMlpStep: return static_cast<int>(std::size(kModels));
     case kBnTrain:
     case kCeiling: return 1;
-    default: return 0;
+    default:
+      return with_kind(kind, 0, [](auto tag) {
+        return static_cast<int>(k::kPairs<typename decltype(tag)::type>.size());
+      });
   }
 }
 
 inline const char* entry_name(int kind, int e) {
   if (e < 0 || e >= entry_count(kind)) return "";
   switch (kind) {
-    case kLinearForward: return k::kLinearForward[e].name;
-    case kLinearBackwardInput: return k::kLinearBackwardInput[e].name;
-    case kLinearBackwardParams: return k::kLinearBackwardParams[e].name;
-    case kBnStats: return k::kBnStats[e].name;
-    case kBnForward: return k::kBnForward[e].name;
-    case kBnBackward: return k::kBnBackward[e].name;
-    case kActivationForward: return k::kActivationForward[e].name;
-    case kActivationBackward: return k::kActivationBackward[e].name;
-    case kSgdStep: return k::kSgdStep[e].name;
     case kMlpStep: return kModels[e].name;
     case kBnTrain: return "bn_stats+bn_forward+bn_backward";
     case kCeiling: return "mul+add ceiling";
-    default: return "";
+    default:
+      return with_kind(kind, "", [e](auto tag) {
+        return k::kPairs<typename decltype(tag)::type>[static_cast<size_t>(e)].name;
+      });
   }
 }
 
 template <class Fn>
 Fn* pick(const k::KernelPair<Fn>& p, int variant) { return variant == kSimd ? p.simd : p.ref; }
 
-// The table entry called `name` (the composite cases name the kernels they chain).
-template <class Fn, size_t K>
-Fn* by_name(const k::KernelPair<Fn> (&table)[K], const char* name, int variant) {
-  for (const auto& p : table)
-    if (std::strcmp(p.name, name) == 0) return pick(p, variant);
-  return nullptr;
+// The kernel `op` in the given variant (the composite cases name the kernels they chain).
+template <class Fn>
+Fn* kernel(k::Op op, int variant) {
+  const k::KernelPair<Fn>* p = k::find_pair<Fn>(op);
+  return p ? pick(*p, variant) : nullptr;
 }
 
 // Seeded, aligned float buffers, freed with their owner.
@@ -376,14 +381,14 @@ class ActivationForward final : public Case {
 
 class ActivationBackward final : public Case {
  public:
-  // out: the forward output of the matching activation (entry e of kActivationForward), so
-  // that sigmoid's and tanh's derivatives see values in their range.
-  ActivationBackward(k::ActivationBackwardFn* f, int e, int n) : f_(f), n_(sz(n)) {
+  // out: the forward output of the matching activation (`forward`, a ref), so that sigmoid's and
+  // tanh's derivatives see values in their range.
+  ActivationBackward(k::ActivationBackwardFn* f, k::ActivationForwardFn* forward, int n) : f_(f), n_(sz(n)) {
     dx_ = buf_.make(n_);
     dy_ = buf_.make(n_);
     out_ = buf_.make(n_);
     const float* x = buf_.make(n_, -4.0f, 4.0f);
-    k::kActivationForward[e].ref(out_, x, n_);
+    forward(out_, x, n_);
     work = 12.0 * dbl(n_);
   }
   void run(int reps) override {
@@ -422,15 +427,15 @@ class MlpStep final : public Case {
   static constexpr int kLayers = 3;
 
   MlpStep(const Model& m, int variant) : n_(m.batch) {
-    lf_ = by_name(k::kLinearForward, "linear_forward", variant);
-    lbi_ = by_name(k::kLinearBackwardInput, "linear_backward_input", variant);
-    lbp_ = by_name(k::kLinearBackwardParams, "linear_backward_params", variant);
-    st_ = by_name(k::kBnStats, "bn_stats", variant);
-    bf_ = by_name(k::kBnForward, "bn_forward", variant);
-    bb_ = by_name(k::kBnBackward, "bn_backward", variant);
-    rf_ = by_name(k::kActivationForward, "relu_forward", variant);
-    rb_ = by_name(k::kActivationBackward, "relu_backward", variant);
-    sgd_ = by_name(k::kSgdStep, "sgd_step", variant);
+    lf_ = kernel<k::LinearForwardFn>(k::Op::linear_forward, variant);
+    lbi_ = kernel<k::LinearBackwardInputFn>(k::Op::linear_backward_input, variant);
+    lbp_ = kernel<k::LinearBackwardParamsFn>(k::Op::linear_backward_params, variant);
+    st_ = kernel<k::BnStatsFn>(k::Op::bn_stats, variant);
+    bf_ = kernel<k::BnForwardFn>(k::Op::bn_forward, variant);
+    bb_ = kernel<k::BnBackwardFn>(k::Op::bn_backward, variant);
+    rf_ = kernel<k::ActivationForwardFn>(k::Op::relu_forward, variant);
+    rb_ = kernel<k::ActivationBackwardFn>(k::Op::relu_backward, variant);
+    sgd_ = kernel<k::SgdStepFn>(k::Op::sgd_step, variant);
     ok = lf_ && lbi_ && lbp_ && st_ && bf_ && bb_ && rf_ && rb_ && sgd_;
     for (int i = 0; i <= kLayers; ++i) size_[i] = m.sizes[i];
     act_[0] = buf_.make(sz(n_, size_[0]));
@@ -576,45 +581,52 @@ class Ceiling final : public Case {
 
 #endif
 
+// The case that times kernel f of each signature, at sizes a, b, c.
+inline std::unique_ptr<Case> kernel_case(k::LinearForwardFn* f, k::Op, int a, int b, int c) {
+  return std::make_unique<LinearForward>(f, a, b, c);
+}
+inline std::unique_ptr<Case> kernel_case(k::LinearBackwardInputFn* f, k::Op, int a, int b, int c) {
+  return std::make_unique<LinearBackwardInput>(f, a, b, c);
+}
+inline std::unique_ptr<Case> kernel_case(k::LinearBackwardParamsFn* f, k::Op, int a, int b, int c) {
+  return std::make_unique<LinearBackwardParams>(f, a, b, c);
+}
+inline std::unique_ptr<Case> kernel_case(k::BnStatsFn* f, k::Op, int a, int b, int c) {
+  return std::make_unique<BnStats>(f, a, b, c);
+}
+inline std::unique_ptr<Case> kernel_case(k::BnForwardFn* f, k::Op, int a, int b, int c) {
+  return std::make_unique<BnForward>(f, a, b, c);
+}
+inline std::unique_ptr<Case> kernel_case(k::BnBackwardFn* f, k::Op, int a, int b, int c) {
+  return std::make_unique<BnBackward>(f, a, b, c);
+}
+inline std::unique_ptr<Case> kernel_case(k::ActivationForwardFn* f, k::Op, int a, int, int) {
+  return std::make_unique<ActivationForward>(f, a);
+}
+// relu_backward runs on the output of relu_forward, and so on: the forward of the same name.
+inline std::unique_ptr<Case> kernel_case(k::ActivationBackwardFn* f, k::Op op, int a, int, int) {
+  const std::string name = k::op_name(op);
+  const std::string forward = name.substr(0, name.rfind("_backward")) + "_forward";
+  for (const auto& p : k::kPairs<k::ActivationForwardFn>)
+    if (forward == p.name) return std::make_unique<ActivationBackward>(f, p.ref, a);
+  return nullptr;
+}
+inline std::unique_ptr<Case> kernel_case(k::SgdStepFn* f, k::Op, int a, int, int) {
+  return std::make_unique<SgdStep>(f, a);
+}
+
 // The case for (kind, entry, variant, sizes), or nullptr when that variant does not exist here
 // (no SIMD kernels in a scalar build) or the arguments are out of range.
 inline std::unique_ptr<Case> make_case(int kind, int e, int variant, int a, int b, int c) {
   if (e < 0 || e >= entry_count(kind) || (variant != kRef && variant != kSimd)) return nullptr;
   switch (kind) {
-    case kLinearForward:
-      if (auto* f = pick(k::kLinearForward[e], variant)) return std::make_unique<LinearForward>(f, a, b, c);
-      return nullptr;
-    case kLinearBackwardInput:
-      if (auto* f = pick(k::kLinearBackwardInput[e], variant)) return std::make_unique<LinearBackwardInput>(f, a, b, c);
-      return nullptr;
-    case kLinearBackwardParams:
-      if (auto* f = pick(k::kLinearBackwardParams[e], variant)) return std::make_unique<LinearBackwardParams>(f, a, b, c);
-      return nullptr;
-    case kBnStats:
-      if (auto* f = pick(k::kBnStats[e], variant)) return std::make_unique<BnStats>(f, a, b, c);
-      return nullptr;
-    case kBnForward:
-      if (auto* f = pick(k::kBnForward[e], variant)) return std::make_unique<BnForward>(f, a, b, c);
-      return nullptr;
-    case kBnBackward:
-      if (auto* f = pick(k::kBnBackward[e], variant)) return std::make_unique<BnBackward>(f, a, b, c);
-      return nullptr;
     case kBnTrain: {
-      auto* st = by_name(k::kBnStats, "bn_stats", variant);
-      auto* fw = by_name(k::kBnForward, "bn_forward", variant);
-      auto* bw = by_name(k::kBnBackward, "bn_backward", variant);
+      auto* st = kernel<k::BnStatsFn>(k::Op::bn_stats, variant);
+      auto* fw = kernel<k::BnForwardFn>(k::Op::bn_forward, variant);
+      auto* bw = kernel<k::BnBackwardFn>(k::Op::bn_backward, variant);
       if (!st || !fw || !bw) return nullptr;
       return std::make_unique<BnTrain>(st, fw, bw, a, b, c);
     }
-    case kActivationForward:
-      if (auto* f = pick(k::kActivationForward[e], variant)) return std::make_unique<ActivationForward>(f, a);
-      return nullptr;
-    case kActivationBackward:
-      if (auto* f = pick(k::kActivationBackward[e], variant)) return std::make_unique<ActivationBackward>(f, e, a);
-      return nullptr;
-    case kSgdStep:
-      if (auto* f = pick(k::kSgdStep[e], variant)) return std::make_unique<SgdStep>(f, a);
-      return nullptr;
     case kMlpStep: {
       auto m = std::make_unique<MlpStep>(kModels[e], variant);
       if (!m->ok) return nullptr;
@@ -627,7 +639,12 @@ inline std::unique_ptr<Case> make_case(int kind, int e, int variant, int a, int 
       return nullptr;
 #endif
     default:
-      return nullptr;
+      return with_kind(kind, std::unique_ptr<Case>(), [&](auto tag) -> std::unique_ptr<Case> {
+        const auto& p = k::kPairs<typename decltype(tag)::type>[static_cast<size_t>(e)];
+        auto* f = pick(p, variant);
+        if (!f) return nullptr;
+        return kernel_case(f, p.op, a, b, c);
+      });
   }
 }
 

@@ -20,7 +20,12 @@ extern "C" {
 // 1 in the SIMD build.
 EMSCRIPTEN_KEEPALIVE int kb_simd() { return BN_HAVE_SIMD; }
 
-// Entries of a kind (the length of its kernel table) and their names.
+// The kinds and their names ("LinearForward", ..., "BnTrain", "MlpStep", "Ceiling"), so that the
+// driver finds each kind by name and has no copy of the list.
+EMSCRIPTEN_KEEPALIVE int kb_kind_count() { return bnbench::kKindCount; }
+EMSCRIPTEN_KEEPALIVE const char* kb_kind_name(int kind) { return bnbench::kind_name(kind); }
+
+// Entries of a kind (the kernels of its signature, or the composite cases) and their names.
 EMSCRIPTEN_KEEPALIVE int kb_count(int kind) { return bnbench::entry_count(kind); }
 EMSCRIPTEN_KEEPALIVE const char* kb_name(int kind, int entry) { return bnbench::entry_name(kind, entry); }
 
