@@ -6,10 +6,12 @@ import type { Lab } from '../../engine/lab.js';
 import { AXIS_W } from './number-line.js';
 import { pageLab } from './page-lab.js';
 
-/** URL of the theme every element links first: the --bn-* tokens and their defaults. */
-export const THEME_URL = new URL('./theme.css', import.meta.url).href;
+/** URL of the theme every element links first: the --bn-* tokens and their defaults. Marked
+ *  ?no-inline (like every small file the elements reach by URL) so that bundlers ship it as a
+ *  file: a data: URL would break under a strict CSP. */
+export const THEME_URL = new URL('./theme.css?no-inline', import.meta.url).href;
 /** URL of the engine-driven elements' stylesheet (dist/elements/elements.css). */
-export const STYLESHEET_URL = new URL('../elements.css', import.meta.url).href;
+export const STYLESHEET_URL = new URL('../elements.css?no-inline', import.meta.url).href;
 
 /**
  * What every <bn-*> element is, the training lab included: an open shadow root that links the
