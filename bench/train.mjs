@@ -68,7 +68,7 @@ function rawStepper(m, spec, copies = false) {
   const N = spec.batch;
   const IN = spec.sizes[0];
   const K = spec.sizes[spec.sizes.length - 1];
-  const sgd = mod.makeSGD(raw, LR, 0, 0, 0, false);
+  const sgd = mod.makeSGD(raw, { lr: LR, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false });
   const px = mod._malloc(N * IN * 4);
   const py = mod._malloc(N * 4);
   const pg = mod._malloc(N * K * 4);
@@ -81,10 +81,11 @@ function rawStepper(m, spec, copies = false) {
       sgd.zeroGrad();
       if (copies) mod.HEAPF32.set(x, px >> 2);
       ctx.check(raw.forward(px, 2, N, IN, 0, 0));
-      ctx.check(mod.crossEntropy(raw.outputPtr(), py, N, K, pg));
+      const ce = mod.crossEntropy(raw.outputPtr(), py, N, K, pg);
+      ctx.check(ce.code);
       ctx.check(raw.backward(pg, N * K, false)); // the same work as the public API step above
       sgd.step();
-      return mod.lastScalar(0);
+      return ce.loss;
     },
   };
 }
@@ -125,7 +126,7 @@ async function boundaryCounts(spec, state, x, y) {
     };
   };
   for (const cls of ['Module', 'SGD']) for (const name of Object.getOwnPropertyNames(mod[cls].prototype)) wrap(mod[cls].prototype, name);
-  for (const name of ['crossEntropy', 'lastScalar', 'lastError']) wrap(mod, name);
+  for (const name of ['crossEntropy', 'lastStatus']) wrap(mod, name);
   const stage = ctx.stage;
   ctx.stage = (...arrays) => {
     for (const a of arrays) if (typeof a !== 'number') counts.bytesIn += a.byteLength;

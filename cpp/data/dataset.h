@@ -8,8 +8,8 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "base/int_buffer.h"
 #include "base/buffer.h"
+#include "base/limits.h"
 #include "base/status.h"
 
 namespace bn {
@@ -46,8 +46,6 @@ struct Dataset {
 // Deterministic for a seed (bn::Rng). Native (glibc) and wasm builds gave bit-identical sets in a
 // check of 100,000 points per kind, but libm's sin/cos/log are not guaranteed to round alike.
 enum class ToyKind : int { Circle = 0, Xor = 1, Gauss = 2, Spiral = 3 };
-
-inline constexpr int kMaxToyExamples = 1 << 20;
 
 const char* toy_kind_name(ToyKind kind);  // "circle", "xor", "gauss", "spiral"; "?" if invalid
 

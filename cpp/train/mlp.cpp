@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "base/limits.h"
 #include "base/rng.h"
 
 namespace bn {
@@ -28,8 +29,8 @@ Status init_linear(Linear& l, InitScheme scheme, double scale, Rng& rng) {
 Status build_mlp(MLP* out, const MLPConfig& cfg) {
   if (cfg.sizes.size() < 2) return Status::range_error("sizes must list at least the input and output sizes");
   for (size_t i = 0; i < cfg.sizes.size(); ++i)
-    if (cfg.sizes[i] < 1 || cfg.sizes[i] > 65536)
-      return Status::range_error("sizes[" + std::to_string(i) + "] must be in [1, 65536], got " + std::to_string(cfg.sizes[i]));
+    if (cfg.sizes[i] < 1 || cfg.sizes[i] > kMaxLayerWidth)
+      return Status::range_error("sizes[" + std::to_string(i) + "] must be in [1, " + std::to_string(kMaxLayerWidth) + "], got " + std::to_string(cfg.sizes[i]));
   if (!(cfg.init_scale >= 0) || !std::isfinite(cfg.init_scale) || cfg.init_scale > 1e6)
     return Status::range_error("initScale must be a finite number in [0, 1e6]");
   MLP m;

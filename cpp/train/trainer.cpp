@@ -6,6 +6,7 @@
 #include <cstring>
 #include <limits>
 
+#include "base/limits.h"
 #include "nn/loss.h"
 
 namespace bn {
@@ -13,7 +14,6 @@ namespace bn {
 namespace {
 
 // The most steps one run() may take: bounds the metrics a single call records.
-constexpr int kMaxStepsPerRun = 100000;
 // Evaluation and grid prediction go through the model in chunks of at most this many rows.
 constexpr int kChunk = 1024;
 
@@ -48,8 +48,8 @@ Status Trainer::init(const MLPConfig& model, const TrainerConfig& cfg, DataView 
   if (test.n > 0 && test.classes > out)
     return Status::range_error("the model has " + std::to_string(out) + " outputs but the test set has " +
                                std::to_string(test.classes) + " classes");
-  if (cfg.batch_size < 2 || cfg.batch_size > 65536)
-    return Status::range_error("batchSize must be in [2, 65536], got " + std::to_string(cfg.batch_size));
+  if (cfg.batch_size < kMinBatchSize || cfg.batch_size > kMaxBatchSize)
+    return Status::range_error("batchSize must be in [" + std::to_string(kMinBatchSize) + ", " + std::to_string(kMaxBatchSize) + "], got " + std::to_string(cfg.batch_size));
   if (cfg.batch_size > train.n)
     return Status::range_error("batchSize " + std::to_string(cfg.batch_size) + " is larger than the " +
                                std::to_string(train.n) + " training examples");
@@ -250,7 +250,7 @@ Status Trainer::evaluate_impl(const DataView& d, int limit, double* loss, double
 Status Trainer::predict_grid(float* out, double x0, double x1, double y0, double y1, int nx, int ny) {
   if (mlp_.linears.front()->in_features() != 2) return Status::range_error("predictGrid needs a model with 2 inputs");
   if (mlp_.linears.back()->out_features() < 2) return Status::range_error("predictGrid needs at least 2 classes");
-  if (nx < 1 || ny < 1 || static_cast<int64_t>(nx) * ny > 1 << 20)
+  if (nx < 1 || ny < 1 || static_cast<int64_t>(nx) * ny > kMaxGridPoints)
     return Status::range_error("the grid must have between 1 and 1048576 points");
   if (!std::isfinite(x0) || !std::isfinite(x1) || !std::isfinite(y0) || !std::isfinite(y1))
     return Status::range_error("the grid bounds must be finite");
@@ -284,7 +284,7 @@ Status Trainer::predict_grid(float* out, double x0, double x1, double y0, double
 }
 
 Status Trainer::histograms(float* out, int bins, double lo, double hi) {
-  if (bins < 1 || bins > 4096) return Status::range_error("bins must be in [1, 4096]");
+  if (bins < 1 || bins > kMaxBins) return Status::range_error("bins must be in [1, " + std::to_string(kMaxBins) + "]");
   if (!(hi > lo) || !std::isfinite(lo) || !std::isfinite(hi)) return Status::range_error("the histogram range must be finite with hi > lo");
   const size_t layers = mlp_.act_inputs.size();
   std::fill(out, out + layers * static_cast<size_t>(bins), 0.0f);

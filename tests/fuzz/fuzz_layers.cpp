@@ -1,6 +1,6 @@
 // libFuzzer harness: layers, Sequential, state entries, SGD and the loss/standardize functions,
-// driven the way the bindings drive them (cpp/bindings/bindings.cpp) with whatever a page could
-// send through the typed API and past it.
+// created through the adapters the wasm module calls (cpp/bindings/adapters.h), with whatever a
+// page could send through the typed API and past it.
 //
 // The input is a small program. Its first bytes build 1 to 4 layers (Linear, BatchNorm1d/2d,
 // ReLU, Sigmoid, Tanh) with decoded sizes and options (raw doubles: NaN, infinities, subnormals)
@@ -20,6 +20,7 @@
 #include <memory>
 #include <vector>
 
+#include "bindings/adapters.h"
 #include "fuzz_input.h"
 #include "nn/activation.h"
 #include "nn/batchnorm.h"
@@ -36,6 +37,13 @@ using bn::Code;
 using bn::Module;
 using bn::Status;
 using ModulePtr = std::shared_ptr<Module>;
+namespace a = bn::adapters;
+
+// A factory's failure, as lastStatus() reports it to the wrapper.
+Status last_failure() {
+  const a::StatusInfo st = a::last_status();
+  return {st.code, st.message};
+}
 
 // Largest tensor a harness run allocates for data (elements): keeps each run fast; shapes above it
 // that the engine accepts are skipped, shapes the engine rejects are still tried at any size.
@@ -65,22 +73,23 @@ bn::Shape shape(fuzz::Input& in) {
 ModulePtr make_layer(fuzz::Input& in) {
   switch (in.u8() % 6) {
     case 0: {
-      auto m = std::make_shared<bn::Linear>();
-      const int a = feature_count(in), b = feature_count(in);
-      const bool bias = in.boolean();
-      bn::Rng rng(in.seed53());
-      const Status st = m->init(a, b, bias, rng);
-      fuzz::check_status(st, "Linear::init");
-      if (!st) {
-        FUZZ_CHECK(st.code == Code::RangeError || st.code == Code::OutOfMemory, "Linear(%d, %d): code %d", a, b,
-                   static_cast<int>(st.code));
-        return nullptr;
+      a::LinearOptions o;
+      o.in_features = feature_count(in);
+      o.out_features = feature_count(in);
+      o.bias = in.boolean();
+      o.seeded = true;
+      o.seed = static_cast<double>(in.seed53());
+      ModulePtr m = a::make_linear(o);
+      if (!m) {
+        const Status st = last_failure();
+        fuzz::check_status(st, "make_linear");
+        FUZZ_CHECK(st.code == Code::RangeError || st.code == Code::OutOfMemory, "Linear(%d, %d): code %d",
+                   o.in_features, o.out_features, static_cast<int>(st.code));
       }
       return m;
     }
     case 1:
     case 2: {
-      auto m = std::make_shared<bn::BatchNorm>();
       const int c = feature_count(in);
       bn::BatchNormOptions o;
       o.eps = in.boolean() ? in.any_double() : 1e-5;
@@ -88,16 +97,19 @@ ModulePtr make_layer(fuzz::Input& in) {
       o.cumulative = in.boolean();
       o.affine = in.boolean();
       o.track_running_stats = in.boolean();
-      const Status st = m->init(c, in.boolean() ? 2 : 1, o);
-      fuzz::check_status(st, "BatchNorm::init");
-      if (!st) return nullptr;
+      ModulePtr m = a::make_batchnorm(c, in.boolean() ? 2 : 1, o);
+      if (!m) {
+        fuzz::check_status(last_failure(), "make_batchnorm");
+        FUZZ_CHECK(last_failure().code != Code::Ok, "make_batchnorm failed with code Ok");
+        return nullptr;
+      }
       FUZZ_CHECK(o.eps >= 1e-30 && std::isfinite(o.eps), "BatchNorm accepted eps %g", o.eps);
       FUZZ_CHECK(o.cumulative || (o.momentum >= 0 && o.momentum <= 1), "BatchNorm accepted momentum %g", o.momentum);
       return m;
     }
-    case 3: return std::make_shared<bn::Activation>(bn::ActivationKind::ReLU);
-    case 4: return std::make_shared<bn::Activation>(bn::ActivationKind::Sigmoid);
-    default: return std::make_shared<bn::Activation>(bn::ActivationKind::Tanh);
+    case 3: return a::make_activation(bn::ActivationKind::ReLU);
+    case 4: return a::make_activation(bn::ActivationKind::Sigmoid);
+    default: return a::make_activation(bn::ActivationKind::Tanh);
   }
 }
 
@@ -130,8 +142,9 @@ void do_forward(Module& m, fuzz::Input& in) {
     x.assign(4, 1.0f);  // the engine must reject this shape before reading
   }
   x.shrink_to_fit();
-  const Status st = m.forward(x.data(), s);
-  fuzz::check_status(st, "forward");
+  const Code code = a::module_forward(m, reinterpret_cast<uintptr_t>(x.data()), s.rank, s.dims[0], s.dims[1], s.dims[2], s.dims[3]);
+  const Status st = code == Code::Ok ? Status::ok() : last_failure();
+  fuzz::check_status(st, "module_forward");
   if (!valid) FUZZ_CHECK(!st, "forward accepted the invalid shape %s", s.str().c_str());
   if (st) {
     FUZZ_CHECK(m.has_forward(), "ok forward without has_forward()");
@@ -153,13 +166,14 @@ void do_backward(Module& m, fuzz::Input& in) {
                static_cast<int>(st.code));
     return;
   }
-  // The binding passes exactly output_shape().numel() values (it checks the JS length).
+  // The wrapper passes exactly output_shape().numel() values (module_backward checks the length).
   const size_t n = m.output_shape().numel();
   std::vector<float> dy(n);
   in.fill_floats(dy.data(), n);
   dy.shrink_to_fit();
-  const Status st = m.backward(dy.data());
-  fuzz::check_status(st, "backward");
+  const Code code = a::module_backward(m, reinterpret_cast<uintptr_t>(dy.data()), static_cast<int>(n), true);
+  const Status st = code == Code::Ok ? Status::ok() : last_failure();
+  fuzz::check_status(st, "module_backward");
   if (st) fuzz::touch(m.input_grad().data(), m.input_grad().size());  // inputGradPtr/Length
 }
 
@@ -203,10 +217,9 @@ void do_sgd(World& w, fuzz::Input& in) {
     o.dampening = in.boolean() ? in.any_double() : 0;
     o.weight_decay = in.boolean() ? in.any_double() : 0;
     o.nesterov = in.boolean();
-    auto sgd = std::make_shared<bn::SGD>();
-    const Status st = sgd->init(model, o);  // model may be null (every handle dropped)
-    fuzz::check_status(st, "SGD::init");
-    if (st) {
+    auto sgd = a::make_sgd(model, o);  // model may be null (every handle dropped)
+    if (!sgd) fuzz::check_status(last_failure(), "make_sgd");
+    if (sgd) {
       FUZZ_CHECK(o.lr >= 0 && std::isfinite(o.lr) && o.momentum >= 0 && std::isfinite(o.momentum) &&
                      std::isfinite(o.dampening) && o.weight_decay >= 0 && std::isfinite(o.weight_decay),
                  "SGD accepted lr %g momentum %g dampening %g weight_decay %g", o.lr, o.momentum, o.dampening,
@@ -301,8 +314,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (ModulePtr m = make_layer(in)) w.layers.push_back(m);
   if (w.layers.empty()) return 0;
   if (w.layers.size() > 1 || in.boolean()) {
-    auto seq = std::make_shared<bn::Sequential>();
-    for (auto& l : w.layers) seq->add(l);
+    ModulePtr seq = a::make_sequential();
+    for (auto& l : w.layers) FUZZ_CHECK(a::sequential_add(*seq, l) == Code::Ok, "sequential_add refused a layer");
     w.seq = seq;
   }
 

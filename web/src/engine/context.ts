@@ -1,6 +1,6 @@
 // The per-lab context: the wasm module, a reusable staging area on its heap, status checking
 // and handle bookkeeping. Internal: nothing here is part of the public API.
-import type { BnLabModule } from '../wasm/module.js';
+import type { BnLabModule, Limits, StatusCode } from '../wasm/module.js';
 
 /** An opaque token that ties objects to the lab that made them. */
 export interface LabContext {
@@ -17,8 +17,12 @@ export interface Ctx extends LabContext {
   copyOutInt(ptr: number, length: number): Int32Array;
   /** Writes `data` into the heap at byte offset `ptr`. */
   copyIn(ptr: number, data: Float32Array): void;
-  /** Throws the JS error matching a non-zero engine status. */
-  check(code: number): void;
+  /** The engine's limits (cpp/base/limits.h), read once per lab. */
+  readonly limits: Readonly<Limits>;
+  /** Throws the JS error matching an engine status other than Ok, with lastStatus()'s message. */
+  check(code: StatusCode): void;
+  /** A factory's result, or the JS error matching the status it failed with. */
+  made<T>(raw: T | null): T;
   readonly registry: FinalizationRegistry<{ delete(): void }>;
   live: number;
 }
@@ -31,9 +35,16 @@ export function createContext(mod: BnLabModule): Ctx {
   let raw = 0; // what malloc returned (freed later)
   let block = 0; // raw rounded up to 16 bytes: where staging starts
   let blockBytes = 0;
+  // The one place where engine status codes become JS error classes.
+  const throwStatus = (code: StatusCode, message: string): never => {
+    if (code === mod.StatusCode.TypeError) throw new TypeError(message);
+    if (code === mod.StatusCode.RangeError || code === mod.StatusCode.OutOfMemory) throw new RangeError(message);
+    throw new Error(message);
+  };
   const ctx: Ctx = {
     __labContext: true,
     mod,
+    limits: Object.freeze(mod.limits()),
     live: 0,
     // Leaked handles (never disposed) are deleted when JS collects them, so a forgotten dispose()
     // costs memory only until the next collection.
@@ -85,11 +96,13 @@ export function createContext(mod: BnLabModule): Ctx {
       mod.HEAPF32.set(data, ptr >> 2);
     },
     check(code) {
-      if (code === 0) return;
-      const message = mod.lastError();
-      if (code === 1) throw new TypeError(message);
-      if (code === 2 || code === 4) throw new RangeError(message);
-      throw new Error(message);
+      if (code === mod.StatusCode.Ok) return;
+      throwStatus(code, mod.lastStatus().message);
+    },
+    made<T>(raw: T | null): T {
+      if (raw !== null) return raw;
+      const status = mod.lastStatus();
+      return throwStatus(status.code, status.message);
     },
   };
   return ctx;

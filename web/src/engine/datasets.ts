@@ -75,12 +75,12 @@ export function toyDataset(ctx: Ctx, kind: ToyKind, opts?: ToyOptions): Dataset 
   const index = TOY_KINDS.indexOf(kind);
   if (index < 0) throw new RangeError(`kind must be one of ${TOY_KINDS.join(', ')}, got ${JSON.stringify(kind)}`);
   const o = v.options<ToyOptions>('opts', opts);
-  const n = o.n === undefined ? 500 : v.integer('opts.n', o.n, 2, 2 ** 20);
+  const n = o.n === undefined ? 500 : v.integer('opts.n', o.n, 2, ctx.limits.maxToyExamples);
   const noise = o.noise === undefined ? 0 : v.finiteNumber('opts.noise', o.noise, 0, 1);
   const seed = o.seed === undefined ? 0 : v.integer('opts.seed', o.seed, 0, Number.MAX_SAFE_INTEGER);
-  const raw = ctx.mod.makeToy(index, n, noise, seed);
-  if (!raw) ctx.check(2);
-  return new Dataset(ctx, raw!);
+  const toyKinds = ctx.mod.ToyKind;
+  const toyKind = [toyKinds.Circle, toyKinds.Xor, toyKinds.Gauss, toyKinds.Spiral][index]!;
+  return new Dataset(ctx, ctx.made(ctx.mod.makeToy({ kind: toyKind, n, noise, seed })));
 }
 
 export function parseDataset(ctx: Ctx, bytes: Uint8Array | ArrayBuffer): DatasetSplit {
@@ -88,10 +88,10 @@ export function parseDataset(ctx: Ctx, bytes: Uint8Array | ArrayBuffer): Dataset
   if (!(u8 instanceof Uint8Array)) throw new TypeError(`bytes must be a Uint8Array or an ArrayBuffer, got ${v.describe(bytes)}`);
   if (u8.length > 2 ** 31 - 1) throw new RangeError('bytes: the file is too large');
   const [p] = ctx.stage(u8);
-  const train = ctx.mod.parseDataset(p!, u8.length);
-  if (!train) ctx.check(2);
-  const test = ctx.mod.takeParsedTest()!;
-  return { train: new Dataset(ctx, train!), test: new Dataset(ctx, test) };
+  const split = ctx.mod.parseDataset(p!, u8.length);
+  const train = ctx.made(split.train);
+  const test = ctx.made(split.test);
+  return { train: new Dataset(ctx, train), test: new Dataset(ctx, test) };
 }
 
 /** Reads a file next to this module (Node: from disk; browsers and bundlers: fetch). */

@@ -41,7 +41,8 @@ export function standardize(ctx: Ctx, values: ArrayLike<number>, opts?: Standard
   }
   const n = values.length;
   if (n < 1) throw new RangeError('values must contain at least one number');
-  if (n > v.MAX_ELEMENTS) throw new RangeError(`values must have at most ${v.MAX_ELEMENTS} numbers, got ${n}`);
+  const maxElements = ctx.limits.maxElements;
+  if (n > maxElements) throw new RangeError(`values must have at most ${maxElements} numbers, got ${n}`);
   const x = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     const value = values[i];
@@ -54,36 +55,34 @@ export function standardize(ctx: Ctx, values: ArrayLike<number>, opts?: Standard
   const unbiased = o.unbiased === undefined ? false : v.boolean('opts.unbiased', o.unbiased);
   if (unbiased && n < 2) throw new RangeError('values must contain at least two numbers when opts.unbiased is true');
   const [px, pz] = ctx.stage(x, x.byteLength);
-  ctx.check(ctx.mod.standardize(px!, n, eps, unbiased, pz!));
-  return {
-    mean: ctx.mod.lastScalar(0),
-    variance: ctx.mod.lastScalar(1),
-    std: ctx.mod.lastScalar(2),
-    z: ctx.copyOut(pz!, n),
-  };
+  const r = ctx.mod.standardize(px!, n, eps, unbiased, pz!);
+  ctx.check(r.code);
+  return { mean: r.mean, variance: r.variance, std: r.std, z: ctx.copyOut(pz!, n) };
 }
 
 export function crossEntropy(ctx: Ctx, logits: Float32Array, targets: Int32Array, shape: readonly number[]): LossResult {
   v.float32Array('logits', logits);
   if (!(targets instanceof Int32Array)) throw new TypeError(`targets must be an Int32Array of class indices, got ${v.describe(targets)}`);
-  const s = v.shape('shape', shape, logits.length, 'logits');
+  const s = v.shape('shape', shape, ctx.limits.maxElements, logits.length, 'logits');
   if (s.length !== 2) throw new RangeError(`shape must be [N, classes], got [${s.join(', ')}]`);
   const [n, k] = s as [number, number];
   if (targets.length !== n) throw new RangeError(`targets must have N = ${n} class indices, got ${targets.length}`);
   finiteValues('logits', logits);
   const [pl, pt, pg] = ctx.stage(logits, targets, logits.byteLength);
-  ctx.check(ctx.mod.crossEntropy(pl!, pt!, n, k, pg!));
-  return { loss: ctx.mod.lastScalar(0), grad: ctx.copyOut(pg!, logits.length) };
+  const r = ctx.mod.crossEntropy(pl!, pt!, n, k, pg!);
+  ctx.check(r.code);
+  return { loss: r.loss, grad: ctx.copyOut(pg!, logits.length) };
 }
 
 export function mseLoss(ctx: Ctx, pred: Float32Array, target: Float32Array, shape: readonly number[]): LossResult {
   v.float32Array('pred', pred);
   v.float32Array('target', target);
-  v.shape('shape', shape, pred.length, 'pred');
+  v.shape('shape', shape, ctx.limits.maxElements, pred.length, 'pred');
   if (target.length !== pred.length) throw new RangeError(`target must have ${pred.length} values like pred, got ${target.length}`);
   finiteValues('pred', pred);
   finiteValues('target', target);
   const [pp, pt, pg] = ctx.stage(pred, target, pred.byteLength);
-  ctx.check(ctx.mod.mseLoss(pp!, pt!, pred.length, pg!));
-  return { loss: ctx.mod.lastScalar(0), grad: ctx.copyOut(pg!, pred.length) };
+  const r = ctx.mod.mseLoss(pp!, pt!, pred.length, pg!);
+  ctx.check(r.code);
+  return { loss: r.loss, grad: ctx.copyOut(pg!, pred.length) };
 }

@@ -2,7 +2,7 @@
 // on the wasm heap, checks the engine's status and copies results out. Shapes are row-major
 // arrays of integers using the letters N (batch), C (features/channels), L, H, W.
 import { asCtx, Handle, liveHandle, type Ctx, type LabContext } from './context.js';
-import type { RawModule } from '../wasm/module.js';
+import type { RawModule, StateEntryKind } from '../wasm/module.js';
 import * as v from './validate.js';
 
 /** A state dict: PyTorch's keys mapped to copies of the tensors (counters as length-1 arrays). */
@@ -15,8 +15,9 @@ export interface LoadStateDictOptions {
 
 interface StateEntryInfo {
   name: string;
-  /** 0 parameter, 1 float buffer, 2 counter */
-  kind: number;
+  kind: StateEntryKind;
+  /** A counter (num_batches_tracked): read and written as a number, not a tensor. */
+  counter: boolean;
   length: number;
   index: number;
 }
@@ -44,9 +45,8 @@ function product(dims: readonly number[]): number {
 export abstract class Layer extends Handle<RawModule> {
   protected constructor(context: LabContext, make: () => RawModule | null) {
     const ctx = asCtx(context);
-    const raw = make();
-    if (!raw) ctx.check(2); // the factory refused: lastError() says why
-    super(context, raw!, new.target.name);
+    const raw = ctx.made(make()); // a refusing factory throws with its status
+    super(context, raw, new.target.name);
     internals.set(this, { ctx, layout: null, owner: null });
   }
 
@@ -74,7 +74,7 @@ export abstract class Layer extends Handle<RawModule> {
   forward(x: Float32Array, shape: readonly number[]): Float32Array {
     const { ctx, raw } = rawOf(this);
     v.float32Array('x', x);
-    const s = v.shape('shape', shape, x.length);
+    const s = v.shape('shape', shape, ctx.limits.maxElements, x.length);
     const [px] = ctx.stage(x);
     ctx.check(raw.forward(px!, s.length, s[0] ?? 0, s[1] ?? 0, s[2] ?? 0, s[3] ?? 0));
     return ctx.copyOut(raw.outputPtr(), product(this.#outputShape(raw)));
@@ -122,7 +122,7 @@ export abstract class Layer extends Handle<RawModule> {
     const { ctx, raw } = rawOf(this);
     const out: StateDict = {};
     for (const e of this.#layout()) {
-      out[e.name] = e.kind === 2 ? Float32Array.of(raw.stateCounter(e.index)) : ctx.copyOut(raw.statePtr(e.index), e.length);
+      out[e.name] = e.counter ? Float32Array.of(raw.stateCounter(e.index)) : ctx.copyOut(raw.statePtr(e.index), e.length);
     }
     return out;
   }
@@ -161,13 +161,13 @@ export abstract class Layer extends Handle<RawModule> {
       }
       const bad = value.findIndex((x) => !Number.isFinite(x));
       if (bad >= 0) throw new RangeError(`${key}[${bad}] must be a finite number, got ${value[bad]}`);
-      if (e.kind === 2 && (!Number.isInteger(value[0]) || value[0]! < 0)) {
+      if (e.counter && (!Number.isInteger(value[0]) || value[0]! < 0)) {
         throw new RangeError(`${key} must hold a non-negative integer, got ${value[0]}`);
       }
       writes.push([e, value]);
     }
     for (const [e, value] of writes) {
-      if (e.kind === 2) ctx.check(raw.setStateCounter(e.index, value[0]!));
+      if (e.counter) ctx.check(raw.setStateCounter(e.index, value[0]!));
       else ctx.copyIn(raw.statePtr(e.index), value);
     }
   }
@@ -176,14 +176,14 @@ export abstract class Layer extends Handle<RawModule> {
     const s = internals.get(this)!;
     if (!s.layout) {
       // Fixed once the layer exists (a Sequential cannot change after construction).
-      s.layout = rawOf(this)
-        .raw.stateLayout()
-        .split('\n')
-        .filter(Boolean)
-        .map((line, index) => {
-          const [name, kind, length] = line.split('\t');
-          return { name: name!, kind: Number(kind), length: Number(length), index };
-        });
+      const { ctx, raw } = rawOf(this);
+      const layout: StateEntryInfo[] = [];
+      const count = raw.stateCount();
+      for (let index = 0; index < count; index++) {
+        const e = raw.stateEntry(index);
+        layout.push({ name: e.name, kind: e.kind, counter: e.kind === ctx.mod.StateEntryKind.Counter, length: e.length, index });
+      }
+      s.layout = layout;
     }
     return s.layout;
   }
@@ -230,16 +230,17 @@ export class Linear extends Layer {
   readonly outFeatures: number;
 
   protected constructor(context: LabContext, inFeatures: number, outFeatures: number, opts?: LinearOptions) {
-    v.integer('inFeatures', inFeatures, 1);
-    v.integer('outFeatures', outFeatures, 1);
-    if (inFeatures * outFeatures > v.MAX_ELEMENTS) {
-      throw new RangeError(`inFeatures * outFeatures must be <= ${v.MAX_ELEMENTS}, got ${inFeatures * outFeatures}`);
+    const maxElements = asCtx(context).limits.maxElements;
+    v.integer('inFeatures', inFeatures, 1, maxElements);
+    v.integer('outFeatures', outFeatures, 1, maxElements);
+    if (inFeatures * outFeatures > maxElements) {
+      throw new RangeError(`inFeatures * outFeatures must be <= ${maxElements}, got ${inFeatures * outFeatures}`);
     }
     const o = v.options<LinearOptions>('opts', opts);
     const bias = o.bias === undefined ? true : v.boolean('opts.bias', o.bias);
     const seeded = o.seed !== undefined;
     const seed = seeded ? v.integer('opts.seed', o.seed, 0, Number.MAX_SAFE_INTEGER) : 0;
-    super(context, () => asCtx(context).mod.makeLinear(inFeatures, outFeatures, bias, seeded, seed));
+    super(context, () => asCtx(context).mod.makeLinear({ inFeatures, outFeatures, bias, seeded, seed }));
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
   }
@@ -292,7 +293,7 @@ abstract class BatchNormBase extends Layer {
   readonly trackRunningStats: boolean;
 
   protected constructor(context: LabContext, numFeatures: number, spatialDims: number, opts?: BatchNormOptions) {
-    v.integer('numFeatures', numFeatures, 1);
+    v.integer('numFeatures', numFeatures, 1, asCtx(context).limits.maxElements);
     const o = v.options<BatchNormOptions>('opts', opts);
     // Below 1e-30, 1/sqrt(eps) (the scale of a constant feature's gradient) overflows float32.
     const eps = o.eps === undefined ? 1e-5 : v.finiteNumber('opts.eps', o.eps, 1e-30);
@@ -300,7 +301,13 @@ abstract class BatchNormBase extends Layer {
     const affine = o.affine === undefined ? true : v.boolean('opts.affine', o.affine);
     const track = o.trackRunningStats === undefined ? true : v.boolean('opts.trackRunningStats', o.trackRunningStats);
     super(context, () =>
-      asCtx(context).mod.makeBatchNorm(numFeatures, spatialDims, eps, momentum ?? 0, momentum === null, affine, track),
+      asCtx(context).mod.makeBatchNorm(numFeatures, spatialDims, {
+        eps,
+        momentum: momentum ?? 0,
+        cumulative: momentum === null,
+        affine,
+        trackRunningStats: track,
+      }),
     );
     this.numFeatures = numFeatures;
     this.eps = eps;
@@ -385,21 +392,21 @@ export class BatchNorm2d extends BatchNormBase {
 /** max(0, x), elementwise; any shape. */
 export class ReLU extends Layer {
   protected constructor(context: LabContext) {
-    super(context, () => asCtx(context).mod.makeActivation(0));
+    super(context, () => asCtx(context).mod.makeActivation(asCtx(context).mod.ActivationKind.ReLU));
   }
 }
 
 /** 1 / (1 + e^-x), elementwise; any shape. */
 export class Sigmoid extends Layer {
   protected constructor(context: LabContext) {
-    super(context, () => asCtx(context).mod.makeActivation(1));
+    super(context, () => asCtx(context).mod.makeActivation(asCtx(context).mod.ActivationKind.Sigmoid));
   }
 }
 
 /** tanh(x), elementwise; any shape. */
 export class Tanh extends Layer {
   protected constructor(context: LabContext) {
-    super(context, () => asCtx(context).mod.makeActivation(2));
+    super(context, () => asCtx(context).mod.makeActivation(asCtx(context).mod.ActivationKind.Tanh));
   }
 }
 

@@ -42,9 +42,8 @@ export class SGD extends Handle<RawSGD> {
     if (nesterov && (momentum <= 0 || dampening !== 0)) {
       throw new RangeError('opts.nesterov requires opts.momentum > 0 and opts.dampening = 0');
     }
-    const raw = ctx.mod.makeSGD(modelRaw, lr, momentum, dampening, weightDecay, nesterov);
-    if (!raw) ctx.check(2);
-    super(context, raw!, 'SGD optimizer');
+    const raw = ctx.made(ctx.mod.makeSGD(modelRaw, { lr, momentum, dampening, weightDecay, nesterov }));
+    super(context, raw, 'SGD optimizer');
   }
 
   /** Learning rate (settable, e.g. for a schedule). */

@@ -3,7 +3,7 @@ import type { Ctx, LabContext } from './context.js';
 import { asCtx, Handle, liveHandle } from './context.js';
 import { Dataset, rawDataset } from './datasets.js';
 import { Layer, type StateDict } from './layers.js';
-import type { RawModule, RawTrainer } from '../wasm/module.js';
+import type { MetricKind, RawModule, RawTrainer, TrainerOptions as RawTrainerOptions } from '../wasm/module.js';
 import * as v from './validate.js';
 
 export type Activation = 'relu' | 'sigmoid' | 'tanh';
@@ -96,12 +96,13 @@ export interface GridOptions {
   nx?: number; ny?: number;
 }
 
-function pick<T extends string>(name: string, value: unknown, choices: readonly T[], fallback: T): number {
-  if (value === undefined) return choices.indexOf(fallback);
+// The engine's enum value for each public name, in the order of the choices.
+function pick<T extends string, E>(name: string, value: unknown, choices: readonly T[], engine: readonly E[], fallback: T): E {
+  if (value === undefined) return engine[choices.indexOf(fallback)]!;
   if (typeof value !== 'string') throw new TypeError(`${name} must be one of ${choices.join(', ')}, got ${v.describe(value)}`);
   const i = choices.indexOf(value as T);
   if (i < 0) throw new RangeError(`${name} must be one of ${choices.join(', ')}, got ${JSON.stringify(value)}`);
-  return i;
+  return engine[i]!;
 }
 
 /** The trained model's layers, seen as one Sequential-like layer (state dict, forward, eval). */
@@ -127,39 +128,42 @@ export class Trainer extends Handle<RawTrainer> {
     const m = v.options<ModelConfig>('opts.model', o.model);
     if (o.model === undefined) throw new TypeError('opts.model is required (e.g. { sizes: [2, 16, 2] })');
     if (!Array.isArray(m.sizes)) throw new TypeError(`opts.model.sizes must be an array like [2, 16, 2], got ${v.describe(m.sizes)}`);
-    if (m.sizes.length < 2 || m.sizes.length > 64) throw new RangeError('opts.model.sizes must have 2 to 64 entries');
-    const sizes = Int32Array.from(m.sizes, (s, i) => v.integer(`opts.model.sizes[${i}]`, s, 1, 65536));
+    const lim = ctx.limits;
+    if (m.sizes.length < lim.minSizes || m.sizes.length > lim.maxSizes) {
+      throw new RangeError(`opts.model.sizes must have ${lim.minSizes} to ${lim.maxSizes} entries`);
+    }
+    const sizes = Int32Array.from(m.sizes, (s, i) => v.integer(`opts.model.sizes[${i}]`, s, 1, lim.maxLayerWidth));
     const train = rawDataset(o.train, 'opts.train', ctx);
     const test = o.test === undefined ? null : rawDataset(o.test, 'opts.test', ctx);
     if (o.lr === undefined) throw new TypeError('opts.lr is required (the learning rate, e.g. 0.1)');
     const watch = o.watch === undefined || o.watch === null ? null : v.options<{ layer: number; unit: number }>('opts.watch', o.watch);
-    const numbers = Float64Array.of(
-      pick('opts.model.activation', m.activation, ACTIVATIONS, 'relu'),
-      m.batchNorm === undefined ? 0 : Number(v.boolean('opts.model.batchNorm', m.batchNorm)),
-      pick('opts.model.placement', m.placement, PLACEMENTS, 'before'),
-      pick('opts.model.init', m.init, INITS, 'torch'),
-      m.initScale === undefined ? 1 : v.finiteNumber('opts.model.initScale', m.initScale, 0, 1e6),
-      m.seed === undefined ? 0 : v.integer('opts.model.seed', m.seed, 0, Number.MAX_SAFE_INTEGER),
-      m.bnMomentum === undefined ? 0.1 : v.finiteNumber('opts.model.bnMomentum', m.bnMomentum, 0, 1),
-      o.batchSize === undefined ? 32 : v.integer('opts.batchSize', o.batchSize, 2, 65536),
-      v.finiteNumber('opts.lr', o.lr, 0),
-      o.momentum === undefined ? 0 : v.finiteNumber('opts.momentum', o.momentum, 0),
-      o.dampening === undefined ? 0 : v.finiteNumber('opts.dampening', o.dampening),
-      o.weightDecay === undefined ? 0 : v.finiteNumber('opts.weightDecay', o.weightDecay, 0),
-      o.nesterov === undefined ? 0 : Number(v.boolean('opts.nesterov', o.nesterov)),
-      o.dataSeed === undefined ? 0 : v.integer('opts.dataSeed', o.dataSeed, 0, Number.MAX_SAFE_INTEGER),
-      o.evalEvery === undefined ? 0 : v.integer('opts.evalEvery', o.evalEvery, 0, 2 ** 30),
-      o.evalLimit === undefined ? 0 : v.integer('opts.evalLimit', o.evalLimit, 0, 2 ** 30),
-      watch ? v.integer('opts.watch.layer', watch.layer, 0, 64) : -1,
-      watch ? v.integer('opts.watch.unit', watch.unit, 0, 65535) : 0,
-      o.explodeFactor === undefined ? 1e4 : v.finiteNumber('opts.explodeFactor', o.explodeFactor, 1, Infinity, true),
-    );
-    const [ps, po] = ctx.stage(sizes, numbers);
-    const raw = ctx.mod.makeTrainer(ps!, sizes.length, po!, train, test);
-    if (!raw) ctx.check(2);
-    super(context, raw!, 'Trainer');
-    this.linearLayers = raw!.linearLayers();
-    this.hiddenLayers = raw!.hiddenLayers();
+    const { ActivationKind: A, Placement: P, InitScheme: I } = ctx.mod;
+    const options: RawTrainerOptions = {
+      activation: pick('opts.model.activation', m.activation, ACTIVATIONS, [A.ReLU, A.Sigmoid, A.Tanh], 'relu'),
+      batchNorm: m.batchNorm === undefined ? false : v.boolean('opts.model.batchNorm', m.batchNorm),
+      placement: pick('opts.model.placement', m.placement, PLACEMENTS, [P.BeforeActivation, P.AfterActivation], 'before'),
+      init: pick('opts.model.init', m.init, INITS, [I.Torch, I.He, I.Xavier, I.Normal], 'torch'),
+      initScale: m.initScale === undefined ? 1 : v.finiteNumber('opts.model.initScale', m.initScale, 0, 1e6),
+      seed: m.seed === undefined ? 0 : v.integer('opts.model.seed', m.seed, 0, Number.MAX_SAFE_INTEGER),
+      bnMomentum: m.bnMomentum === undefined ? 0.1 : v.finiteNumber('opts.model.bnMomentum', m.bnMomentum, 0, 1),
+      batchSize: o.batchSize === undefined ? 32 : v.integer('opts.batchSize', o.batchSize, lim.minBatchSize, lim.maxBatchSize),
+      lr: v.finiteNumber('opts.lr', o.lr, 0),
+      momentum: o.momentum === undefined ? 0 : v.finiteNumber('opts.momentum', o.momentum, 0),
+      dampening: o.dampening === undefined ? 0 : v.finiteNumber('opts.dampening', o.dampening),
+      weightDecay: o.weightDecay === undefined ? 0 : v.finiteNumber('opts.weightDecay', o.weightDecay, 0),
+      nesterov: o.nesterov === undefined ? false : v.boolean('opts.nesterov', o.nesterov),
+      dataSeed: o.dataSeed === undefined ? 0 : v.integer('opts.dataSeed', o.dataSeed, 0, Number.MAX_SAFE_INTEGER),
+      evalEvery: o.evalEvery === undefined ? 0 : v.integer('opts.evalEvery', o.evalEvery, 0, lim.maxEvalCount),
+      evalLimit: o.evalLimit === undefined ? 0 : v.integer('opts.evalLimit', o.evalLimit, 0, lim.maxEvalCount),
+      watchLayer: watch ? v.integer('opts.watch.layer', watch.layer, 0, lim.maxSizes) : -1,
+      watchUnit: watch ? v.integer('opts.watch.unit', watch.unit, 0, lim.maxLayerWidth - 1) : 0,
+      explodeFactor: o.explodeFactor === undefined ? 1e4 : v.finiteNumber('opts.explodeFactor', o.explodeFactor, 1, Infinity, true),
+    };
+    const [ps] = ctx.stage(sizes);
+    const raw = ctx.made(ctx.mod.makeTrainer(ps!, sizes.length, options, train, test));
+    super(context, raw, 'Trainer');
+    this.linearLayers = raw.linearLayers();
+    this.hiddenLayers = raw.hiddenLayers();
   }
 
   /** Steps completed so far. */
@@ -181,22 +185,23 @@ export class Trainer extends Handle<RawTrainer> {
   /** Runs up to `steps` steps (at most 100,000 per call) and returns their metrics. */
   run(steps: number): TrainMetrics {
     const { ctx, raw } = this.#live();
-    v.integer('steps', steps, 0, 100_000);
+    v.integer('steps', steps, 0, ctx.limits.maxStepsPerRun);
     const firstStep = raw.step() + 1;
     ctx.check(raw.run(steps));
-    const metric = (kind: number) => ctx.copyOut(raw.metricPtr(kind), raw.metricLength(kind));
+    const metric = (kind: MetricKind) => ctx.copyOut(raw.metricPtr(kind), raw.metricLength(kind));
     const divergedAt = raw.divergedAt();
-    const loss = metric(0);
+    const K = ctx.mod.MetricKind;
+    const loss = metric(K.Loss);
     return {
       firstStep,
       steps: loss.length,
       loss,
-      batchAccuracy: metric(1),
-      percentiles: metric(2),
-      gradNorms: metric(3),
-      evalSteps: metric(4),
-      evalLoss: metric(5),
-      evalAccuracy: metric(6),
+      batchAccuracy: metric(K.BatchAccuracy),
+      percentiles: metric(K.Percentiles),
+      gradNorms: metric(K.GradNorms),
+      evalSteps: metric(K.EvalSteps),
+      evalLoss: metric(K.EvalLoss),
+      evalAccuracy: metric(K.EvalAccuracy),
       diverged: divergedAt > 0,
       divergedAt: divergedAt > 0 ? divergedAt : null,
     };
@@ -207,9 +212,10 @@ export class Trainer extends Handle<RawTrainer> {
     const { ctx, raw } = this.#live();
     const d = rawDataset(dataset, 'dataset', ctx);
     const o = v.options<{ limit?: number }>('opts', opts);
-    const limit = o.limit === undefined ? 0 : v.integer('opts.limit', o.limit, 0, 2 ** 30);
-    ctx.check(raw.evaluate(d, limit));
-    return { loss: ctx.mod.lastScalar(0), accuracy: ctx.mod.lastScalar(1) };
+    const limit = o.limit === undefined ? 0 : v.integer('opts.limit', o.limit, 0, ctx.limits.maxEvalCount);
+    const e = raw.evaluate(d, limit);
+    ctx.check(e.code);
+    return { loss: e.loss, accuracy: e.accuracy };
   }
 
   /** P(class 1) on an nx × ny grid, row-major with y outermost (2-input models; eval mode). */
@@ -217,10 +223,11 @@ export class Trainer extends Handle<RawTrainer> {
     const { ctx, raw } = this.#live();
     const o = v.options<GridOptions>('opts', opts);
     const num = (k: keyof GridOptions, d: number) => (o[k] === undefined ? d : v.finiteNumber(`opts.${k}`, o[k]));
-    const nx = o.nx === undefined ? 100 : v.integer('opts.nx', o.nx, 1, 1024);
-    const ny = o.ny === undefined ? 100 : v.integer('opts.ny', o.ny, 1, 1024);
+    const nx = o.nx === undefined ? 100 : v.integer('opts.nx', o.nx, 1, ctx.limits.maxGridSide);
+    const ny = o.ny === undefined ? 100 : v.integer('opts.ny', o.ny, 1, ctx.limits.maxGridSide);
+    const grid = { x0: num('x0', -6), x1: num('x1', 6), y0: num('y0', -6), y1: num('y1', 6), nx, ny };
     const [out] = ctx.stage(nx * ny * 4);
-    ctx.check(raw.predictGrid(out!, num('x0', -6), num('x1', 6), num('y0', -6), num('y1', 6), nx, ny));
+    ctx.check(raw.predictGrid(out!, grid));
     return ctx.copyOut(out!, nx * ny);
   }
 
@@ -228,7 +235,7 @@ export class Trainer extends Handle<RawTrainer> {
   histograms(opts?: { bins?: number; lo?: number; hi?: number }): Float32Array {
     const { ctx, raw } = this.#live();
     const o = v.options<{ bins?: number; lo?: number; hi?: number }>('opts', opts);
-    const bins = o.bins === undefined ? 40 : v.integer('opts.bins', o.bins, 1, 4096);
+    const bins = o.bins === undefined ? 40 : v.integer('opts.bins', o.bins, 1, ctx.limits.maxBins);
     const lo = o.lo === undefined ? -4 : v.finiteNumber('opts.lo', o.lo);
     const hi = o.hi === undefined ? 4 : v.finiteNumber('opts.hi', o.hi);
     if (!(hi > lo)) throw new RangeError(`opts.hi must be greater than opts.lo, got lo ${lo}, hi ${hi}`);

@@ -1,8 +1,6 @@
 // Argument checks at the public boundary. Every message names the argument and says what was
-// expected, so a learner can fix the call without reading the source.
-
-/** The largest tensor the engine accepts, in elements (the C++ kMaxElements). */
-export const MAX_ELEMENTS = 2 ** 26;
+// expected, so a learner can fix the call without reading the source. The limits themselves
+// are the engine's (ctx.limits, from cpp/base/limits.h): callers pass them in.
 
 export function describe(v: unknown): string {
   if (v === null) return 'null';
@@ -20,7 +18,7 @@ export function float32Array(name: string, v: unknown): Float32Array {
   return v;
 }
 
-export function integer(name: string, v: unknown, min: number, max: number = MAX_ELEMENTS): number {
+export function integer(name: string, v: unknown, min: number, max: number): number {
   if (typeof v !== 'number' || !Number.isInteger(v)) {
     throw new TypeError(`${name} must be an integer, got ${describe(v)}`);
   }
@@ -51,10 +49,10 @@ export function options<T extends object>(name: string, v: unknown): Partial<T> 
 }
 
 /**
- * A shape: an array of 1 to 4 positive integers whose product is at most MAX_ELEMENTS and, when
- * `length` is given, equals it (the data it describes).
+ * A shape: an array of 1 to 4 positive integers whose product is at most maxElements (the
+ * engine's limit) and, when `length` is given, equals it (the data it describes).
  */
-export function shape(name: string, v: unknown, length?: number, dataName = 'x'): number[] {
+export function shape(name: string, v: unknown, maxElements: number, length?: number, dataName = 'x'): number[] {
   if (!Array.isArray(v)) throw new TypeError(`${name} must be an array of integers like [N, C], got ${describe(v)}`);
   if (v.length < 1 || v.length > 4) throw new RangeError(`${name} must have 1 to 4 dimensions, got ${v.length}`);
   let n = 1;
@@ -65,7 +63,7 @@ export function shape(name: string, v: unknown, length?: number, dataName = 'x')
     if (d < 1) throw new RangeError(`${name}[${i}] must be >= 1, got ${d}`);
     n *= d;
   });
-  if (n > MAX_ELEMENTS) throw new RangeError(`${name} [${v.join(', ')}] has ${n} elements, more than the limit ${MAX_ELEMENTS}`);
+  if (n > maxElements) throw new RangeError(`${name} [${v.join(', ')}] has ${n} elements, more than the limit ${maxElements}`);
   if (length !== undefined && n !== length) {
     throw new RangeError(`${name} [${v.join(', ')}] describes ${n} values but ${dataName} has ${length}`);
   }

@@ -1,10 +1,137 @@
 // Types of the Emscripten/Embind module built from cpp/bindings/bindings.cpp (internal: the
-// public API is in ../index.ts). Pointers are byte offsets into the wasm heap; status codes are
-// 0 ok, 1 TypeError, 2 RangeError, 3 state Error, 4 out of memory, with lastError() the message.
+// public API is in ../index.ts). The names are those of cpp/bindings/adapters.h: options and
+// results are value objects, kinds and status codes are enums. Pointers are byte offsets into
+// the wasm heap; a failed call returns a StatusCode other than Ok (or null from a factory), and
+// lastStatus() holds the code and message of the last failure.
+
+/** An Embind enum value: `value` is the C++ enumerator's number. */
+export interface EnumValue<Name extends string> {
+  readonly value: number;
+  readonly __enum?: Name;
+}
+export type StatusCode = EnumValue<'StatusCode'>;
+export type ActivationKind = EnumValue<'ActivationKind'>;
+export type Placement = EnumValue<'Placement'>;
+export type InitScheme = EnumValue<'InitScheme'>;
+export type ToyKind = EnumValue<'ToyKind'>;
+export type StateEntryKind = EnumValue<'StateEntryKind'>;
+export type MetricKind = EnumValue<'MetricKind'>;
+
+export interface StatusInfo {
+  code: StatusCode;
+  message: string;
+}
+
+/** The engine's limits (cpp/base/limits.h). */
+export interface Limits {
+  maxElements: number;
+  minBatchSize: number;
+  maxBatchSize: number;
+  maxStepsPerRun: number;
+  minSizes: number;
+  maxSizes: number;
+  maxLayerWidth: number;
+  maxGridSide: number;
+  maxBins: number;
+  maxToyExamples: number;
+  maxEvalCount: number;
+}
+
+export interface LinearOptions {
+  inFeatures: number;
+  outFeatures: number;
+  bias: boolean;
+  seeded: boolean;
+  seed: number;
+}
+
+export interface BatchNormOptions {
+  eps: number;
+  momentum: number;
+  cumulative: boolean;
+  affine: boolean;
+  trackRunningStats: boolean;
+}
+
+export interface SGDOptions {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  weightDecay: number;
+  nesterov: boolean;
+}
+
+export interface StateEntryInfo {
+  name: string;
+  kind: StateEntryKind;
+  length: number;
+}
+
+export interface LossResult {
+  code: StatusCode;
+  loss: number;
+}
+
+export interface StandardizeResult {
+  code: StatusCode;
+  mean: number;
+  variance: number;
+  std: number;
+}
+
+export interface ToyOptions {
+  kind: ToyKind;
+  n: number;
+  noise: number;
+  seed: number;
+}
+
+export interface Split {
+  train: RawDataset | null;
+  test: RawDataset | null;
+}
+
+export interface TrainerOptions {
+  activation: ActivationKind;
+  batchNorm: boolean;
+  placement: Placement;
+  init: InitScheme;
+  initScale: number;
+  seed: number;
+  bnMomentum: number;
+  batchSize: number;
+  lr: number;
+  momentum: number;
+  dampening: number;
+  weightDecay: number;
+  nesterov: boolean;
+  dataSeed: number;
+  evalEvery: number;
+  evalLimit: number;
+  /** -1: no watched unit. */
+  watchLayer: number;
+  watchUnit: number;
+  explodeFactor: number;
+}
+
+export interface Evaluation {
+  code: StatusCode;
+  loss: number;
+  accuracy: number;
+}
+
+export interface GridOptions {
+  x0: number;
+  x1: number;
+  y0: number;
+  y1: number;
+  nx: number;
+  ny: number;
+}
 
 export interface RawModule {
-  forward(x: number, rank: number, d0: number, d1: number, d2: number, d3: number): number;
-  backward(dy: number, length: number, inputGrad: boolean): number;
+  forward(x: number, rank: number, d0: number, d1: number, d2: number, d3: number): StatusCode;
+  backward(dy: number, length: number, inputGrad: boolean): StatusCode;
   outputPtr(): number;
   outputRank(): number;
   outputDim(i: number): number;
@@ -15,11 +142,11 @@ export interface RawModule {
   setTraining(training: boolean): void;
   zeroGrad(): void;
   stateCount(): number;
-  stateLayout(): string;
+  stateEntry(i: number): StateEntryInfo;
   statePtr(i: number): number;
   stateGradPtr(i: number): number;
   stateCounter(i: number): number;
-  setStateCounter(i: number, value: number): number;
+  setStateCounter(i: number, value: number): StatusCode;
   lastBatchMeanPtr(): number;
   lastBatchVarPtr(): number;
   delete(): void;
@@ -28,7 +155,7 @@ export interface RawModule {
 export interface RawSGD {
   step(): void;
   zeroGrad(): void;
-  setLr(lr: number): number;
+  setLr(lr: number): StatusCode;
   lr(): number;
   delete(): void;
 }
@@ -45,47 +172,54 @@ export interface RawDataset {
 }
 
 export interface RawTrainer {
-  run(steps: number): number;
+  run(steps: number): StatusCode;
   step(): number;
   divergedAt(): number;
   linearLayers(): number;
   hiddenLayers(): number;
   model(): RawModule;
-  metricPtr(kind: number): number;
-  metricLength(kind: number): number;
+  metricPtr(kind: MetricKind): number;
+  metricLength(kind: MetricKind): number;
   batchIndicesPtr(): number;
   batchIndicesLength(): number;
-  evaluate(d: RawDataset, limit: number): number;
-  predictGrid(out: number, x0: number, x1: number, y0: number, y1: number, nx: number, ny: number): number;
-  histograms(out: number, bins: number, lo: number, hi: number): number;
+  evaluate(d: RawDataset, limit: number): Evaluation;
+  predictGrid(out: number, grid: GridOptions): StatusCode;
+  histograms(out: number, bins: number, lo: number, hi: number): StatusCode;
   delete(): void;
 }
 
 export interface BnLabModule {
-  makeToy(kind: number, n: number, noise: number, seed: number): RawDataset | null;
-  parseDataset(bytes: number, length: number): RawDataset | null;
-  takeParsedTest(): RawDataset | null;
-  makeTrainer(sizes: number, nsizes: number, opts: number, train: RawDataset, test: RawDataset | null): RawTrainer | null;
+  StatusCode: { Ok: StatusCode; TypeError: StatusCode; RangeError: StatusCode; StateError: StatusCode; OutOfMemory: StatusCode };
+  ActivationKind: { ReLU: ActivationKind; Sigmoid: ActivationKind; Tanh: ActivationKind };
+  Placement: { BeforeActivation: Placement; AfterActivation: Placement };
+  InitScheme: { Torch: InitScheme; He: InitScheme; Xavier: InitScheme; Normal: InitScheme };
+  ToyKind: { Circle: ToyKind; Xor: ToyKind; Gauss: ToyKind; Spiral: ToyKind };
+  StateEntryKind: { Parameter: StateEntryKind; FloatBuffer: StateEntryKind; Counter: StateEntryKind };
+  MetricKind: {
+    Loss: MetricKind; BatchAccuracy: MetricKind; Percentiles: MetricKind; GradNorms: MetricKind;
+    EvalSteps: MetricKind; EvalLoss: MetricKind; EvalAccuracy: MetricKind;
+  };
   HEAPU8: Uint8Array;
   HEAPF64: Float64Array;
   HEAPF32: Float32Array;
   HEAP32: Int32Array;
   _malloc(bytes: number): number;
   _free(ptr: number): void;
-  makeLinear(inF: number, outF: number, bias: boolean, seeded: boolean, seed: number): RawModule | null;
-  makeBatchNorm(c: number, spatialDims: number, eps: number, momentum: number, cumulative: boolean,
-                affine: boolean, track: boolean): RawModule | null;
-  makeActivation(kind: number): RawModule | null;
+  lastStatus(): StatusInfo;
+  limits(): Limits;
+  makeLinear(o: LinearOptions): RawModule | null;
+  makeBatchNorm(numFeatures: number, spatialDims: number, o: BatchNormOptions): RawModule | null;
+  makeActivation(kind: ActivationKind): RawModule | null;
   makeSequential(): RawModule;
-  sequentialAdd(seq: RawModule, child: RawModule): number;
-  makeSGD(model: RawModule, lr: number, momentum: number, dampening: number, weightDecay: number,
-          nesterov: boolean): RawSGD | null;
-  manualSeed(seed: number): number;
-  crossEntropy(logits: number, targets: number, n: number, k: number, grad: number): number;
-  mseLoss(pred: number, target: number, n: number, grad: number): number;
-  standardize(x: number, n: number, eps: number, unbiased: boolean, z: number): number;
-  lastError(): string;
-  lastScalar(i: number): number;
+  sequentialAdd(seq: RawModule, child: RawModule): StatusCode;
+  makeSGD(model: RawModule, o: SGDOptions): RawSGD | null;
+  manualSeed(seed: number): StatusCode;
+  crossEntropy(logits: number, targets: number, n: number, k: number, grad: number): LossResult;
+  mseLoss(pred: number, target: number, n: number, grad: number): LossResult;
+  standardize(x: number, n: number, eps: number, unbiased: boolean, z: number): StandardizeResult;
+  makeToy(o: ToyOptions): RawDataset | null;
+  parseDataset(bytes: number, length: number): Split;
+  makeTrainer(sizes: number, nsizes: number, o: TrainerOptions, train: RawDataset, test: RawDataset | null): RawTrainer | null;
   simdBuild(): boolean;
   version(): string;
   heapSize(): number;
