@@ -1,7 +1,8 @@
 // Shared by the benchmark's parts: the models being compared, their initial parameters and
 // batches (seeded, so every contender starts from the same numbers), and the timing statistics.
+import { mulberry32 } from '../dist/engine/random.js';
 
-/** The two models of issue 5: [IN, H1, H2, OUT] with BatchNorm1d before each ReLU, and the batch. */
+/** The two benchmark models: [IN, H1, H2, OUT] with BatchNorm1d before each ReLU, and the batch. */
 export const MODELS = [
   { name: '2-16-16-2', sizes: [2, 16, 16, 2], batch: 32 },
   { name: '784-256-256-10', sizes: [784, 256, 256, 10], batch: 64 },
@@ -14,7 +15,7 @@ export const BN_EPS = 1e-5;
 export const BN_MOMENTUM = 0.1;
 
 /** The package's seeded generator (mulberry32): the same seed gives the same numbers everywhere. */
-export { mulberry32 as rng } from '../dist/engine/random.js';
+export const rng = mulberry32;
 
 /**
  * State-dict keys of the Sequential [Linear, BN, ReLU, Linear, BN, ReLU, ..., Linear] that
