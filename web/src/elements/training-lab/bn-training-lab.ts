@@ -11,7 +11,9 @@ import { pageLab } from '../base/page-lab.js';
 import { BnBase } from '../base/element.js';
 import { sweep } from '../../jobs/pool.js';
 import { runJobsInThread, type TrainingJob, type TrainingResult } from '../../jobs/job.js';
-import { BoundaryMap, CHART_STYLESHEET, LineChart, OKABE_ITO, download, type Band, type Mark, type Series } from './chart.js';
+import { BoundaryMap } from './boundary-map.js';
+import { CHART_STYLESHEET, LineChart, OKABE_ITO, type Band, type Mark, type Series } from './chart.js';
+import { download } from './chart-export.js';
 import { CHOICE_TEXT, DEFAULTS, FIELDS, PAPER, isToy, parseConfig, parseField, sweepJob, type LabConfig } from './lab-state.js';
 import { LabEngine, type LabReply, type LabRequest, type RunChunk } from './lab-engine.js';
 

@@ -6,8 +6,10 @@
 // frame and at most one per MIN_INTERVAL. Colours: Okabe–Ito, readable for the common
 // colour-vision deficiencies; axes follow the elements' --_* theme tokens (light and dark), and
 // the charts redraw when those change.
-// The decision-boundary heatmap is not a line chart: plain canvas code.
+// The decision-boundary heatmap is in boundary-map.ts, the PNG export in chart-export.ts.
 import uPlot from '../vendor/uplot.mjs';
+import { FONT, logTicks, niceTicks, textWidth, theme, tickText, valueText, type Theme } from './chart-axes.js';
+import { exportPng } from './chart-export.js';
 
 /** Okabe–Ito palette. */
 export const OKABE_ITO = {
@@ -24,8 +26,6 @@ export const CHART_STYLESHEET = new URL('../uplot.min.css?no-inline', import.met
 
 /** Shortest time between two redraws of one chart, ms. */
 const MIN_INTERVAL = 100;
-/** Axis tick and label font (uPlot scales it by the device pixel ratio). */
-const FONT = '11px system-ui, sans-serif';
 
 /** One line: columnar x and y, of which the first n points are used. */
 export interface Series {
@@ -56,65 +56,6 @@ export interface ChartOptions {
   yMax?: number;
   /** CSS pixel height of the plot, axes included. */
   height?: number;
-}
-
-interface Theme { fg: string; muted: string; grid: string; bg: string }
-
-function theme(node: Element): Theme {
-  const cs = getComputedStyle(node);
-  const v = (name: string, d: string) => cs.getPropertyValue(name).trim() || d;
-  return { fg: v('--_text', '#1a1d21'), muted: v('--_muted', '#4f5660'), grid: v('--_grid', '#e2e4e8'), bg: v('--_bg', '#ffffff') };
-}
-
-function niceTicks(lo: number, hi: number, count: number): number[] {
-  const span = hi - lo;
-  if (!(span > 0)) return [lo];
-  const mag = 10 ** Math.floor(Math.log10(span / count));
-  // The largest 1-2-5 step giving at least `count` ticks (and never fewer than two).
-  let out: number[] = [];
-  for (const k of [10, 5, 2, 1, 0.5]) {
-    const step = k * mag;
-    out = [];
-    for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) out.push(Math.abs(t) < step * 1e-9 ? 0 : t);
-    if (out.length >= Math.min(count, 3)) break;
-  }
-  return out;
-}
-
-function logTicks(lo: number, hi: number): number[] {
-  const e0 = Math.floor(Math.log10(lo)), e1 = Math.ceil(Math.log10(hi));
-  for (const mults of [[1], [1, 3], [1, 2, 5], [1, 1.5, 2, 3, 5, 7]]) {
-    const out: number[] = [];
-    for (let e = e0; e <= e1; e++) for (const m of mults) {
-      const t = m * 10 ** e;
-      if (t >= lo * 0.999 && t <= hi * 1.001) out.push(Number(t.toPrecision(3)));
-    }
-    if (out.length >= 3) return out;
-  }
-  return [lo, hi];
-}
-
-function tickText(t: number): string {
-  if (t === 0) return '0';
-  const a = Math.abs(t);
-  const s = a >= 1e4 || a < 1e-3 ? t.toExponential(0) : String(Number(t.toPrecision(3)));
-  return s.replace('-', '\u2212');
-}
-
-/** A value for reading (aria-label, hover readout): three significant digits. */
-function valueText(v: number): string {
-  if (!Number.isFinite(v)) return 'none';
-  const a = Math.abs(v);
-  return (a !== 0 && (a >= 1e5 || a < 1e-3) ? v.toExponential(2) : String(Number(v.toPrecision(3)))).replace('-', '\u2212');
-}
-
-let measurer: CanvasRenderingContext2D | null = null;
-/** Width of `text` in FONT, CSS px. */
-function textWidth(text: string): number {
-  measurer ??= document.createElement('canvas').getContext('2d');
-  if (!measurer) return 7 * text.length;
-  measurer.font = FONT;
-  return measurer.measureText(text).width;
 }
 
 /** Columns of one series (or of a band's lo and hi together): x ascending, null where a line breaks. */
@@ -283,25 +224,7 @@ export class LineChart {
     this.draw();
     const src = this.plot?.ctx.canvas;
     if (!this.plot || !src || !src.width) return Promise.reject(new Error('the chart is not shown'));
-    const r = src.width / this.plot.width;
-    const out = document.createElement('canvas');
-    const ctx = out.getContext('2d');
-    if (!ctx) return Promise.reject(new Error('no 2-D canvas'));
-    const lines = this.exportHeader(ctx, this.plot.width);
-    const head = lines.reduce((h, l) => h + l.height, 8);
-    out.width = src.width;
-    out.height = src.height + Math.ceil(head * r);
-    ctx.scale(r, r);
-    ctx.fillStyle = this.th.bg;
-    ctx.fillRect(0, 0, out.width, out.height);
-    let y = 4;
-    for (const l of lines) {
-      l.draw(ctx, y);
-      y += l.height;
-    }
-    ctx.setTransform(1, 0, 0, 1, 0, 0);
-    ctx.drawImage(src, 0, Math.ceil(head * r));
-    return new Promise((resolve, reject) => out.toBlob((b) => (b ? resolve(b) : reject(new Error('toBlob failed'))), 'image/png'));
+    return exportPng(src, this.plot.width, this.opts.title, this.series, this.th);
   }
 
   /** Points per series handed to uPlot at the last redraw (about one per pixel column of the plot). */
@@ -555,160 +478,4 @@ export class LineChart {
     return parts.join(' ');
   }
 
-  /** The export's header: the title and the legend, wrapped to `width` CSS px. */
-  private exportHeader(ctx: CanvasRenderingContext2D, width: number): { height: number; draw(ctx: CanvasRenderingContext2D, y: number): void }[] {
-    const th = this.th;
-    const lines: { height: number; draw(ctx: CanvasRenderingContext2D, y: number): void }[] = [];
-    const titleFont = 'bold 13px system-ui, sans-serif', keyFont = '12px system-ui, sans-serif';
-    ctx.font = titleFont;
-    let line = '';
-    const pushTitle = (text: string) => lines.push({ height: 18, draw: (c, y) => { c.font = titleFont; c.fillStyle = th.fg; c.textBaseline = 'top'; c.fillText(text, 8, y); } });
-    for (const word of this.opts.title.split(' ')) {
-      const next = line ? `${line} ${word}` : word;
-      if (line && ctx.measureText(next).width > width - 16) { pushTitle(line); line = word; } else line = next;
-    }
-    if (line) pushTitle(line);
-    ctx.font = keyFont;
-    let row: { s: Series; x: number }[] = [];
-    let x = 8;
-    const pushRow = (items: { s: Series; x: number }[]) => lines.push({
-      height: 17,
-      draw: (c, y) => {
-        c.font = keyFont;
-        c.textBaseline = 'top';
-        for (const { s, x: kx } of items) {
-          c.strokeStyle = s.color;
-          c.lineWidth = 3;
-          c.setLineDash(s.dash ?? []);
-          c.beginPath(); c.moveTo(kx, y + 7.5); c.lineTo(kx + 18, y + 7.5); c.stroke();
-          c.setLineDash([]);
-          c.fillStyle = th.muted;
-          c.fillText(s.label, kx + 23, y + 1);
-        }
-      },
-    });
-    for (const s of this.series) {
-      const w = 23 + ctx.measureText(s.label).width;
-      if (row.length && x + w > width - 8) { pushRow(row); row = []; x = 8; }
-      row.push({ s, x });
-      x += w + 14;
-    }
-    if (row.length) pushRow(row);
-    return lines;
-  }
-}
-
-/** A decision-boundary heatmap: P(class 1) on a grid plus the training points. */
-export class BoundaryMap {
-  readonly canvas: HTMLCanvasElement;
-  private readonly image: HTMLCanvasElement;
-  private readonly dots: HTMLCanvasElement;
-  private points: Float32Array | null = null;
-  private labels: Int32Array | null = null;
-  private grid: Float32Array | null = null;
-  private frame = 0;
-
-  constructor(label: string, private readonly n = 100, private readonly extent = 6) {
-    this.canvas = document.createElement('canvas');
-    this.canvas.className = 'boundary';
-    this.canvas.width = 300;
-    this.canvas.height = 300;
-    this.canvas.setAttribute('role', 'img');
-    this.canvas.setAttribute('aria-label', label);
-    this.image = document.createElement('canvas');
-    this.image.width = n;
-    this.image.height = n;
-    this.dots = document.createElement('canvas');
-    this.dots.width = this.canvas.width;
-    this.dots.height = this.canvas.height;
-  }
-
-  setData(points: Float32Array | null, labels: Int32Array | null): void {
-    this.points = points;
-    this.labels = labels;
-    this.grid = null;
-    this.drawDots();
-    this.schedule();
-  }
-
-  setGrid(grid: Float32Array): void {
-    this.grid = grid;
-    this.schedule();
-  }
-
-  private schedule(): void {
-    if (this.frame) return;
-    this.frame = requestAnimationFrame(() => {
-      this.frame = 0;
-      this.draw();
-    });
-  }
-
-  png(): Promise<Blob> {
-    this.draw();
-    return new Promise((resolve, reject) => this.canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('toBlob failed'))), 'image/png'));
-  }
-
-  private draw(): void {
-    const ctx = this.canvas.getContext('2d');
-    const ictx = this.image.getContext('2d');
-    if (!ctx || !ictx) return;
-    const W = this.canvas.width, H = this.canvas.height;
-    ctx.fillStyle = '#f4f4f4';
-    ctx.fillRect(0, 0, W, H);
-    // Class 0 orange, class 1 blue (Okabe–Ito), faded towards white where the model is unsure.
-    const c0 = [0xe6, 0x9f, 0x00], c1 = [0x00, 0x72, 0xb2];
-    if (this.grid) {
-      const img = ictx.createImageData(this.n, this.n);
-      for (let j = 0; j < this.n; j++) {
-        for (let i = 0; i < this.n; i++) {
-          const p = this.grid[j * this.n + i]!;
-          const q = Number.isFinite(p) ? p : 0.5;
-          const c = q >= 0.5 ? c1 : c0;
-          const t = Math.min(1, Math.abs(q - 0.5) * 2) * 0.6;
-          // Row 0 of the grid is y0 (bottom): flip so +y is up.
-          const o = ((this.n - 1 - j) * this.n + i) * 4;
-          for (let k = 0; k < 3; k++) img.data[o + k] = Math.round(255 + (c[k]! - 255) * t);
-          img.data[o + 3] = 255;
-        }
-      }
-      ictx.putImageData(img, 0, 0);
-      ctx.imageSmoothingEnabled = true;
-      ctx.drawImage(this.image, 0, 0, W, H);
-    }
-    ctx.drawImage(this.dots, 0, 0);
-  }
-
-  /** The training points, drawn once per dataset onto their own layer. */
-  private drawDots(): void {
-    const ctx = this.dots.getContext('2d');
-    if (!ctx) return;
-    const W = this.dots.width, H = this.dots.height;
-    ctx.clearRect(0, 0, W, H);
-    if (!this.points || !this.labels) return;
-    const e = this.extent;
-    ctx.lineWidth = 0.8;
-    ctx.strokeStyle = '#ffffff';
-    for (let i = 0; i < this.labels.length; i++) {
-      const x = ((this.points[2 * i]! + e) / (2 * e)) * W;
-      const y = H - ((this.points[2 * i + 1]! + e) / (2 * e)) * H;
-      ctx.beginPath();
-      ctx.arc(x, y, 2.6, 0, 2 * Math.PI);
-      ctx.fillStyle = this.labels[i] ? '#0072B2' : '#E69F00';
-      ctx.fill();
-      ctx.stroke();
-    }
-  }
-}
-
-/** Starts a download of `blob` as `name` through a temporary blob URL on an <a download>. */
-export function download(blob: Blob, name: string, host: Node): void {
-  const a = document.createElement('a');
-  a.href = URL.createObjectURL(blob);
-  a.download = name;
-  a.hidden = true;
-  (host as ParentNode).append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
 }
