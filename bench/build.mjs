@@ -15,7 +15,7 @@ export const WASM_DIR = `${ROOT}build/bench/wasm`;
 export const NATIVE_DIR = `${ROOT}build/bench/native`;
 export const NATIVE_BIN = `${NATIVE_DIR}/bench_native`;
 
-// Debian's emcc runs its JS optimizer on node with Debian's node modules (TOOLCHAIN.md).
+// Debian's emcc runs its JS optimizer on node and needs Debian's node modules (acorn, terser) on NODE_PATH.
 const env = { ...process.env, NODE_PATH: ['/usr/share/nodejs', process.env.NODE_PATH].filter(Boolean).join(':') };
 
 function run(cmd, args, what) {

@@ -3,11 +3,12 @@
 // measures the module sizes and prints one report: every figure side by side, with ratios taken
 // within this run.
 //
-//   node bench/run.mjs [--quick] [--no-build] [--wall] [--json FILE]
+//   node bench/run.mjs [--quick] [--no-build] [--wall] [--json FILE] [--markdown]
 //     --quick     about two minutes: fewer rounds and samples (same cases)
 //     --no-build  use dist/ and build/bench as they are
 //     --wall      report wall-clock medians instead of CPU-time medians
 //     --json      also write every raw number to FILE (always written to build/bench/last-run.json)
+//     --markdown  the report as docs/performance.md holds it (a fenced block under the line saying how it was made)
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -17,6 +18,7 @@ import { gzipSync } from 'node:zlib';
 import { NATIVE_BIN, ROOT, buildAll, toolVersions } from './build.mjs';
 import { pageHeadline, pageSection } from './page-report.mjs';
 import { f, kb, table } from './common.mjs';
+import { provenance } from '../scripts/lib/report.mjs';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -113,7 +115,9 @@ function sizeOf(files) {
   }
   return { raw, gz, files: files.map((f) => f.replace(ROOT, '').replace(/.*node_modules\//, '')) };
 }
-const distJs = readdirSync(`${ROOT}dist`).filter((f) => f.endsWith('.js')).map((f) => `${ROOT}dist/${f}`);
+// The wrapper is what `import 'batchnorm-lab'` loads: the entry, the engine wrapper and the jobs.
+const distJs = [`${ROOT}dist/index.js`, ...['engine', 'jobs'].flatMap((dir) =>
+  readdirSync(`${ROOT}dist/${dir}`).filter((f) => f.endsWith('.js')).map((f) => `${ROOT}dist/${dir}/${f}`))];
 const sizes = {
   simd: sizeOf([`${ROOT}dist/wasm/bnlab-simd.js`, `${ROOT}dist/wasm/bnlab-simd.wasm`]),
   scalar: sizeOf([`${ROOT}dist/wasm/bnlab-scalar.js`, `${ROOT}dist/wasm/bnlab-scalar.wasm`]),
@@ -236,7 +240,7 @@ p(table(
     ['bnlab-simd.js + bnlab-simd.wasm (glue + wasm)', kb(sizes.simd.raw), kb(sizes.simd.gz)],
     ['bnlab-scalar.js + bnlab-scalar.wasm', kb(sizes.scalar.raw), kb(sizes.scalar.gz)],
     ['both variants', kb(sizes.both.raw), kb(sizes.both.gz)],
-    ['typed wrapper, dist/*.js (loaded with either)', kb(sizes.wrapper.raw), kb(sizes.wrapper.gz)],
+    ['typed wrapper, dist/{index,engine/*,jobs/*}.js (loaded with either)', kb(sizes.wrapper.raw), kb(sizes.wrapper.gz)],
     ['TF.js: tf-core.min.js + tf-backend-wasm.min.js + tfjs-backend-wasm-simd.wasm', kb(sizes.tf.raw), kb(sizes.tf.gz)],
     ['TF.js / ours (SIMD variant)', fx(sizes.tf.raw / sizes.simd.raw), fx(sizes.tf.gz / sizes.simd.gz)],
   ],
@@ -254,7 +258,7 @@ const ok = (c) => (c ? 'MET   ' : 'MISSED');
 const rLarge = step(large, 'tf-wasm') / step(large, 'simd-api');
 const rSmall = step(small, 'tf-wasm') / step(small, 'simd-api');
 const rLargeTr = step(large, 'tf-wasm') / step(large, 'simd-trainer');
-p('Targets (issue 5), from this run:');
+p('Targets, from this run:');
 p(`  ${ok(rLarge >= 15)} 784-256-256-10 step, public API, ≥ 15× TF.js wasm SIMD: ${fx(rLarge)} (Trainer.run: ${fx(rLargeTr)})`);
 p(`  ${ok(rSmall >= 100)} 2-16-16-2 step, public API, ≥ 100× TF.js wasm SIMD: ${fx(rSmall)}`);
 p(`  ${ok((rate(worstMm.simd) / ceiling) >= 0.5)} matrix products of the 256-wide model ≥ 50% of the ceiling: lowest ${f((100 * rate(worstMm.simd)) / ceiling, 0)}% (${worstMm.product} ${worstMm.n}×${worstMm.in}→${worstMm.out})`);
@@ -312,7 +316,13 @@ p();
 p(`(bench took ${f((Date.now() - started) / 1000, 0)} s: ${Object.entries(phases).map(([k, v]) => `${k} ${f(v, 0)} s`).join(', ')}; raw numbers in build/bench/last-run.json)`);
 
 const report = out.join('\n');
-process.stdout.write(report + '\n');
+if (args.includes('--markdown')) {
+  const shown = args.filter((a) => a !== '--markdown');
+  const command = shown.length ? `npm run bench -- ${shown.join(' ')}` : 'npm run bench';
+  process.stdout.write(`${provenance(command)}\n\n\`\`\`text\n${report}\n\`\`\`\n`);
+} else {
+  process.stdout.write(report + '\n');
+}
 const raw = { clock, quick, args, loadStart, loadEnd, phases, wasm, native, train, page, pageError, sizes, report };
 mkdirSync(`${ROOT}build/bench`, { recursive: true });
 writeFileSync(`${ROOT}build/bench/last-run.json`, JSON.stringify(raw, null, 1));

@@ -18,7 +18,7 @@ const quick = process.argv.includes('--quick');
 const log = (m) => process.stderr.write(`  training: ${m}\n`);
 
 const { loadLab } = await import(new URL('index.js', DIST));
-const { rawOf } = await import(new URL('layers.js', DIST));
+const { rawOf } = await import(new URL('engine/layers.js', DIST));
 const labs = { simd: await loadLab({ simd: true }), scalar: await loadLab({ simd: false }) };
 const tf = await loadTf();
 
@@ -40,7 +40,7 @@ function engineModel(lab, sizes, state) {
 }
 
 /**
- * One public-API step (the README's loop); returns the loss. A training loop has no use for the
+ * One public-API step (the training loop of docs/API.md); returns the loss. A training loop has no use for the
  * gradient with respect to the batch, and neither TF.js (gradients of variables only) nor PyTorch
  * (an input that does not require grad) computes it, so the loop asks backward() not to:
  * `{ inputGrad: false }`. With `dx`, the step also computes and returns it (backward's default).
