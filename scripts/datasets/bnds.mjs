@@ -1,7 +1,7 @@
 // Shared by the dataset scripts: a seeded shuffle, stratified sampling, and the BNDS writer.
 // The format is specified in cpp/data/dataset.h (the engine's parser is the reference).
 
-// SplitMix64, the engine's generator (cpp/nn/rng.h), so "seed" means the same kind of thing here.
+// SplitMix64, the engine's generator (cpp/base/rng.h), so "seed" means the same kind of thing here.
 export function rng(seed) {
   let state = BigInt.asUintN(64, BigInt(seed));
   const next = () => {

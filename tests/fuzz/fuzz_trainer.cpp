@@ -14,7 +14,7 @@
 //    percentiles × 3 when watching), all batch indices are in the training set, the step counter
 //    advances by the steps done, fewer steps than asked only when the run diverged, and a
 //    diverged run refuses to run again with a StateError;
-//  - no NaN or infinity in any metric a caller receives ("no NaN reaches a chart", issue #6);
+//  - no NaN or infinity in any metric a caller receives ("no NaN reaches a chart": the API's promise);
 //  - evaluate(): accuracy in [0, 1] and a finite loss (or an error status: never Infinity as
 //    data); predict_grid(): probabilities in [0, 1]; histograms(): finite non-negative counts.
 #include <cstdint>

@@ -1,6 +1,7 @@
-// The one-way import rules of web/src (.dependency-cruiser.cjs), run by dependency-cruiser itself:
-// first on the real tree, which must have no violation, then on a small tree built to break each
-// rule once, which must report exactly those rules (so a rule that can never fire is caught too).
+// The one-way rules of the code: the imports of web/src (.dependency-cruiser.cjs, run by
+// dependency-cruiser itself) and the includes of cpp/ (CPP_BELOW below). Each is checked on the
+// real tree, which must have no violation, then on a small tree built to break each rule once,
+// which must report exactly those rules (so a rule that can never fire is caught too).
 import { execFile } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -81,4 +82,61 @@ describe('import rules (dependency-cruiser)', () => {
       await rm(dir, { recursive: true, force: true });
     }
   }, 60_000);
+});
+
+// The same one-way rule for the engine: each folder of cpp/ includes only the folders below it,
+// and only cpp/bindings/bindings.cpp knows Emscripten (the engine builds natively without it).
+const CPP_BELOW: Record<string, string[]> = {
+  base: [],
+  kernels: [],
+  data: ['base'],
+  nn: ['base', 'kernels'],
+  train: ['base', 'kernels', 'nn'],
+  bindings: ['base', 'kernels', 'data', 'nn', 'train'],
+};
+
+function cppViolations(files: { path: string; text: string }[]): string[] {
+  const out: string[] = [];
+  for (const { path: file, text } of files) {
+    const folder = file.split('/')[1]!;
+    const allowed = CPP_BELOW[folder];
+    if (!allowed) { out.push(`${file}: cpp/${folder} is not a known layer`); continue; }
+    for (const m of text.matchAll(/^\s*#\s*include\s+([<"])([^>"]+)[>"]/gm)) {
+      const [, kind, target] = m as unknown as [string, string, string];
+      if (kind === '<') {
+        if (/^emscripten\//.test(target) && file !== 'cpp/bindings/bindings.cpp') out.push(`${file} → <${target}>: only bindings.cpp includes Emscripten`);
+        continue;
+      }
+      const to = target.includes('/') ? target.split('/')[0]! : folder;
+      if (to !== folder && !allowed.includes(to)) out.push(`${file} → ${target}: cpp/${folder} may include only ${allowed.join(', ') || 'itself'}`);
+    }
+  }
+  return out;
+}
+
+describe('include rules (cpp/)', () => {
+  it('each folder includes only the ones below it; only bindings.cpp includes Emscripten', async () => {
+    const { readdir, readFile } = await import('node:fs/promises');
+    const files: { path: string; text: string }[] = [];
+    for (const folder of await readdir(path.join(repo, 'cpp'))) {
+      for (const name of await readdir(path.join(repo, 'cpp', folder))) {
+        files.push({ path: `cpp/${folder}/${name}`, text: await readFile(path.join(repo, 'cpp', folder, name), 'utf8') });
+      }
+    }
+    expect(files.length).toBeGreaterThan(40);
+    expect(cppViolations(files)).toEqual([]);
+  });
+
+  it('reports an include of a layer above, an unknown folder and Emscripten outside bindings.cpp', () => {
+    expect(cppViolations([
+      { path: 'cpp/nn/linear.cpp', text: '#include "train/trainer.h"\n#include "base/status.h"\n#include "linear.h"\n' },
+      { path: 'cpp/kernels/x_simd.cpp', text: '#include <emscripten/bind.h>\n#include <cmath>\n' },
+      { path: 'cpp/misc/a.h', text: '' },
+      { path: 'cpp/bindings/bindings.cpp', text: '#include <emscripten/bind.h>\n#include "train/trainer.h"\n' },
+    ])).toEqual([
+      'cpp/nn/linear.cpp → train/trainer.h: cpp/nn may include only base, kernels',
+      'cpp/kernels/x_simd.cpp → <emscripten/bind.h>: only bindings.cpp includes Emscripten',
+      'cpp/misc/a.h: cpp/misc is not a known layer',
+    ]);
+  });
 });
