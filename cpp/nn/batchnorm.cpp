@@ -16,8 +16,9 @@ Status BatchNorm::init(int num_features, int spatial_dims, const BatchNormOption
   // Below 1e-30, 1/sqrt(eps) (the scale of a constant feature's gradient) overflows float32.
   if (!(opts.eps >= 1e-30) || !std::isfinite(opts.eps))
     return Status::range_error("eps must be a finite number >= 1e-30");
-  if (!opts.cumulative && !(opts.momentum >= 0 && opts.momentum <= 1))
-    return Status::range_error("momentum must be in [0, 1] or null");
+  // Any finite momentum, as torch accepts (only [0, 1] is an average, but torch does not check).
+  if (!opts.cumulative && !std::isfinite(opts.momentum))
+    return Status::range_error("momentum must be a finite number or null");
   c_ = num_features;
   spatial_dims_ = spatial_dims;
   opts_ = opts;

@@ -9,8 +9,13 @@ export interface LabContext {
 
 export interface Ctx extends LabContext {
   readonly mod: BnLabModule;
-  /** Copies the arrays onto the wasm heap (one reusable block) and returns their byte offsets. */
-  stage(...arrays: (Float32Array | Float64Array | Int32Array | Uint8Array | number)[]): number[];
+  /**
+   * Copies the arrays onto the wasm heap (one reusable block), calls `use` with their byte
+   * offsets and returns what it returns. A block larger than KEEP_STAGING_BYTES is freed when
+   * `use` ends, normally or by throwing, so one large call does not keep its memory for the
+   * lab's lifetime.
+   */
+  staged<T>(arrays: readonly Staged[], use: (offsets: number[]) => T): T;
   /** Copies `length` floats out of the heap at byte offset `ptr`. */
   copyOut(ptr: number, length: number): Float32Array;
   /** Copies `length` int32 values out of the heap at byte offset `ptr`. */
@@ -27,6 +32,12 @@ export interface Ctx extends LabContext {
   live: number;
 }
 
+/** What can be staged: an array's values, or a number of bytes reserved for an output. */
+export type Staged = Float32Array | Float64Array | Int32Array | Uint8Array | number;
+
+/** The staging block kept between calls; larger ones are freed after the call that needed them. */
+export const KEEP_STAGING_BYTES = 1 << 20;
+
 export function asCtx(c: LabContext): Ctx {
   return c as Ctx;
 }
@@ -35,6 +46,12 @@ export function createContext(mod: BnLabModule): Ctx {
   let raw = 0; // what malloc returned (freed later)
   let block = 0; // raw rounded up to 16 bytes: where staging starts
   let blockBytes = 0;
+  const release = () => {
+    if (raw) mod._free(raw);
+    raw = 0;
+    block = 0;
+    blockBytes = 0;
+  };
   // The one place where engine status codes become JS error classes.
   const throwStatus = (code: StatusCode, message: string): never => {
     if (code === mod.StatusCode.TypeError) throw new TypeError(message);
@@ -52,7 +69,7 @@ export function createContext(mod: BnLabModule): Ctx {
       raw.delete();
       ctx.live--;
     }),
-    stage(...arrays) {
+    staged(arrays, use) {
       // Each array starts on a 16-byte boundary (SIMD loads); a number reserves that many bytes.
       let total = 0;
       const sizes = arrays.map((a) => {
@@ -62,10 +79,7 @@ export function createContext(mod: BnLabModule): Ctx {
         return padded;
       });
       if (total > blockBytes) {
-        if (raw) mod._free(raw);
-        raw = 0;
-        block = 0;
-        blockBytes = 0;
+        release();
         // 16 extra bytes to round the start up to a 16-byte boundary (malloc gives 8).
         const next = mod._malloc(Math.max(total, 256) + 16);
         if (!next) throw new RangeError(`cannot allocate ${total} bytes on the wasm heap`);
@@ -83,7 +97,11 @@ export function createContext(mod: BnLabModule): Ctx {
         else if (a instanceof Uint8Array) mod.HEAPU8.set(a, at);
         at += sizes[i]!;
       });
-      return offsets;
+      try {
+        return use(offsets);
+      } finally {
+        if (blockBytes > KEEP_STAGING_BYTES) release();
+      }
     },
     copyOut(ptr, length) {
       // A copy, never a view: memory growth would detach a view without warning.

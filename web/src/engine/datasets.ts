@@ -84,14 +84,16 @@ export function toyDataset(ctx: Ctx, kind: ToyKind, opts?: ToyOptions): Dataset 
 }
 
 export function parseDataset(ctx: Ctx, bytes: Uint8Array | ArrayBuffer): DatasetSplit {
-  const u8 = bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : bytes;
-  if (!(u8 instanceof Uint8Array)) throw new TypeError(`bytes must be a Uint8Array or an ArrayBuffer, got ${v.describe(bytes)}`);
+  // An honest view of the bytes (ArrayBuffers and Uint8Arrays from any realm, by internal slot).
+  const u8 = v.isArrayBuffer(bytes) ? new Uint8Array(bytes) : v.typedArray('bytes', bytes, 'Uint8Array', 'a Uint8Array or an ArrayBuffer');
   if (u8.length > 2 ** 31 - 1) throw new RangeError('bytes: the file is too large');
-  const [p] = ctx.stage(u8);
-  const split = ctx.mod.parseDataset(p!, u8.length);
-  const train = ctx.made(split.train);
-  const test = ctx.made(split.test);
-  return { train: new Dataset(ctx, train), test: new Dataset(ctx, test) };
+  const split = ctx.staged([u8], ([p]) => ctx.mod.parseDataset(p!, u8.length));
+  if (!split.train || !split.test) {
+    split.train?.delete();
+    split.test?.delete();
+    ctx.made(null); // throws the engine's error
+  }
+  return { train: new Dataset(ctx, split.train!), test: new Dataset(ctx, split.test!) };
 }
 
 /** Reads a file next to this module (Node: from disk; browsers and bundlers: fetch). */

@@ -36,10 +36,14 @@ function finiteValues(name: string, x: Float32Array): void {
 }
 
 export function standardize(ctx: Ctx, values: ArrayLike<number>, opts?: StandardizeOptions): Standardized {
-  if (values === null || typeof values !== 'object' || typeof (values as ArrayLike<number>).length !== 'number') {
+  if (values === null || typeof values !== 'object') {
     throw new TypeError(`values must be an array of numbers, got ${v.describe(values)}`);
   }
-  const n = values.length;
+  // A typed array's length through the intrinsic getter; anything else's length read once.
+  const n: unknown = v.typedArrayKind(values) ? v.typedArrayLength(values) : values.length;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) {
+    throw new TypeError(`values must be an array of numbers, got ${v.describe(values)}`);
+  }
   if (n < 1) throw new RangeError('values must contain at least one number');
   const maxElements = ctx.limits.maxElements;
   if (n > maxElements) throw new RangeError(`values must have at most ${maxElements} numbers, got ${n}`);
@@ -54,35 +58,39 @@ export function standardize(ctx: Ctx, values: ArrayLike<number>, opts?: Standard
   const eps = o.eps === undefined ? 0 : v.finiteNumber('opts.eps', o.eps, 0);
   const unbiased = o.unbiased === undefined ? false : v.boolean('opts.unbiased', o.unbiased);
   if (unbiased && n < 2) throw new RangeError('values must contain at least two numbers when opts.unbiased is true');
-  const [px, pz] = ctx.stage(x, x.byteLength);
-  const r = ctx.mod.standardize(px!, n, eps, unbiased, pz!);
-  ctx.check(r.code);
-  return { mean: r.mean, variance: r.variance, std: r.std, z: ctx.copyOut(pz!, n) };
+  return ctx.staged([x, x.byteLength], ([px, pz]) => {
+    const r = ctx.mod.standardize(px!, n, eps, unbiased, pz!);
+    ctx.check(r.code);
+    return { mean: r.mean, variance: r.variance, std: r.std, z: ctx.copyOut(pz!, n) };
+  });
 }
 
-export function crossEntropy(ctx: Ctx, logits: Float32Array, targets: Int32Array, shape: readonly number[]): LossResult {
-  v.float32Array('logits', logits);
-  if (!(targets instanceof Int32Array)) throw new TypeError(`targets must be an Int32Array of class indices, got ${v.describe(targets)}`);
+export function crossEntropy(ctx: Ctx, logitsArg: Float32Array, targetsArg: Int32Array, shape: readonly number[]): LossResult {
+  // Snapshots (honest views: lengths from the intrinsic getters), validated, then used.
+  const logits = v.float32Array('logits', logitsArg);
+  const targets = v.typedArray('targets', targetsArg, 'Int32Array', 'an Int32Array of class indices');
   const s = v.shape('shape', shape, ctx.limits.maxElements, logits.length, 'logits');
   if (s.length !== 2) throw new RangeError(`shape must be [N, classes], got [${s.join(', ')}]`);
   const [n, k] = s as [number, number];
   if (targets.length !== n) throw new RangeError(`targets must have N = ${n} class indices, got ${targets.length}`);
   finiteValues('logits', logits);
-  const [pl, pt, pg] = ctx.stage(logits, targets, logits.byteLength);
-  const r = ctx.mod.crossEntropy(pl!, pt!, n, k, pg!);
-  ctx.check(r.code);
-  return { loss: r.loss, grad: ctx.copyOut(pg!, logits.length) };
+  return ctx.staged([logits, targets, logits.byteLength], ([pl, pt, pg]) => {
+    const r = ctx.mod.crossEntropy(pl!, pt!, n, k, pg!);
+    ctx.check(r.code);
+    return { loss: r.loss, grad: ctx.copyOut(pg!, logits.length) };
+  });
 }
 
-export function mseLoss(ctx: Ctx, pred: Float32Array, target: Float32Array, shape: readonly number[]): LossResult {
-  v.float32Array('pred', pred);
-  v.float32Array('target', target);
+export function mseLoss(ctx: Ctx, predArg: Float32Array, targetArg: Float32Array, shape: readonly number[]): LossResult {
+  const pred = v.float32Array('pred', predArg);
+  const target = v.float32Array('target', targetArg);
   v.shape('shape', shape, ctx.limits.maxElements, pred.length, 'pred');
   if (target.length !== pred.length) throw new RangeError(`target must have ${pred.length} values like pred, got ${target.length}`);
   finiteValues('pred', pred);
   finiteValues('target', target);
-  const [pp, pt, pg] = ctx.stage(pred, target, pred.byteLength);
-  const r = ctx.mod.mseLoss(pp!, pt!, pred.length, pg!);
-  ctx.check(r.code);
-  return { loss: r.loss, grad: ctx.copyOut(pg!, pred.length) };
+  return ctx.staged([pred, target, pred.byteLength], ([pp, pt, pg]) => {
+    const r = ctx.mod.mseLoss(pp!, pt!, pred.length, pg!);
+    ctx.check(r.code);
+    return { loss: r.loss, grad: ctx.copyOut(pg!, pred.length) };
+  });
 }

@@ -72,11 +72,13 @@ export abstract class Layer extends Handle<RawModule> {
    * Float32Array; the output's shape is then `outputShape`.
    */
   forward(x: Float32Array, shape: readonly number[]): Float32Array {
-    const { ctx, raw } = rawOf(this);
-    v.float32Array('x', x);
-    const s = v.shape('shape', shape, ctx.limits.maxElements, x.length);
-    const [px] = ctx.stage(x);
-    ctx.check(raw.forward(px!, s.length, s[0] ?? 0, s[1] ?? 0, s[2] ?? 0, s[3] ?? 0));
+    const { ctx } = rawOf(this);
+    // Snapshot the arguments (user code in getters runs here, and only here), validate the
+    // snapshot, then look the layer up again: a getter may have disposed it.
+    const data = v.float32Array('x', x);
+    const s = v.shape('shape', shape, ctx.limits.maxElements, data.length);
+    const { raw } = rawOf(this);
+    ctx.staged([data], ([px]) => ctx.check(raw.forward(px!, s.length, s[0] ?? 0, s[1] ?? 0, s[2] ?? 0, s[3] ?? 0)));
     return ctx.copyOut(raw.outputPtr(), product(this.#outputShape(raw)));
   }
 
@@ -90,12 +92,13 @@ export abstract class Layer extends Handle<RawModule> {
   backward(dy: Float32Array, opts: { inputGrad: false }): null;
   backward(dy: Float32Array, opts?: { inputGrad?: boolean }): Float32Array | null;
   backward(dy: Float32Array, opts?: { inputGrad?: boolean }): Float32Array | null {
-    const { ctx, raw } = rawOf(this);
-    v.float32Array('dy', dy);
+    rawOf(this);
+    const grad = v.float32Array('dy', dy);
     const o = v.options<{ inputGrad?: boolean }>('opts', opts);
-    const inputGrad = o.inputGrad === undefined ? true : v.boolean('opts.inputGrad', o.inputGrad);
-    const [pdy] = ctx.stage(dy);
-    ctx.check(raw.backward(pdy!, dy.length, inputGrad));
+    const flag = o.inputGrad;
+    const inputGrad = flag === undefined ? true : v.boolean('opts.inputGrad', flag);
+    const { ctx, raw } = rawOf(this); // after the getters: they may have disposed the layer
+    ctx.staged([grad], ([pdy]) => ctx.check(raw.backward(pdy!, grad.length, inputGrad)));
     return inputGrad ? ctx.copyOut(raw.inputGradPtr(), raw.inputGradLength()) : null;
   }
 
@@ -132,7 +135,7 @@ export abstract class Layer extends Handle<RawModule> {
    * written, so a failed load changes nothing. Wrong lengths always throw (as in PyTorch).
    */
   loadStateDict(dict: StateDict, opts?: LoadStateDictOptions): void {
-    const { ctx, raw } = rawOf(this);
+    rawOf(this);
     if (dict === null || typeof dict !== 'object' || Array.isArray(dict) || ArrayBuffer.isView(dict)) {
       throw new TypeError(`dict must be an object of Float32Arrays, got ${v.describe(dict)}`);
     }
@@ -153,9 +156,9 @@ export abstract class Layer extends Handle<RawModule> {
     const writes: [StateEntryInfo, Float32Array][] = [];
     for (const e of layout) {
       if (!(e.name in dict)) continue;
-      const value = dict[e.name];
       const key = `dict["${e.name}"]`;
-      if (!(value instanceof Float32Array)) throw new TypeError(`${key} must be a Float32Array, got ${v.describe(value)}`);
+      // A copy, so that nothing the caller does after this check changes what is written.
+      const value = v.float32Array(key, dict[e.name]).slice();
       if (value.length !== e.length) {
         throw new RangeError(`${key}: size mismatch, expected ${e.length} values, got ${value.length}`);
       }
@@ -164,8 +167,14 @@ export abstract class Layer extends Handle<RawModule> {
       if (e.counter && (!Number.isInteger(value[0]) || value[0]! < 0)) {
         throw new RangeError(`${key} must hold a non-negative integer, got ${value[0]}`);
       }
+      // A variance is never negative: eval-mode forward would take the square root of it.
+      if (e.name === 'running_var' || e.name.endsWith('.running_var')) {
+        const neg = value.findIndex((x) => x < 0);
+        if (neg >= 0) throw new RangeError(`${key}[${neg}] must be >= 0 (a variance), got ${value[neg]}`);
+      }
       writes.push([e, value]);
     }
+    const { ctx, raw } = rawOf(this);
     for (const [e, value] of writes) {
       if (e.counter) ctx.check(raw.setStateCounter(e.index, value[0]!));
       else ctx.copyIn(raw.statePtr(e.index), value);
@@ -202,15 +211,17 @@ export abstract class Layer extends Handle<RawModule> {
   }
 
   /** Copies `value` into a state tensor after checking its type and length. @internal */
-  protected setTensor(name: string, what: string, value: unknown): void {
-    const { ctx, raw } = rawOf(this);
+  protected setTensor(name: string, what: string, value: unknown, nonNegative = false): void {
+    rawOf(this);
     const e = this.#layout().find((x) => x.name === name);
     if (!e) throw new Error(`this ${this.constructor.name} has no ${what} (see its options)`);
-    v.float32Array(what, value);
-    const arr = value as Float32Array;
+    const arr = v.float32Array(what, value);
     if (arr.length !== e.length) throw new RangeError(`${what} must have ${e.length} values, got ${arr.length}`);
     const bad = arr.findIndex((x) => !Number.isFinite(x));
     if (bad >= 0) throw new RangeError(`${what}[${bad}] must be a finite number, got ${arr[bad]}`);
+    const neg = nonNegative ? arr.findIndex((x) => x < 0) : -1;
+    if (neg >= 0) throw new RangeError(`${what}[${neg}] must be >= 0, got ${arr[neg]}`);
+    const { ctx, raw } = rawOf(this);
     ctx.copyIn(raw.statePtr(e.index), arr);
   }
 }
@@ -272,7 +283,8 @@ export class Linear extends Layer {
 export interface BatchNormOptions {
   /** Added to the variance before the square root (default 1e-5). */
   eps?: number;
-  /** Weight of the new batch in the running statistics (default 0.1); null: cumulative average. */
+  /** Weight of the new batch in the running statistics (default 0.1; any finite number, as in
+   *  PyTorch, though only [0, 1] averages); null: cumulative average. */
   momentum?: number | null;
   /** Learn γ (weight) and β (bias) (default true). */
   affine?: boolean;
@@ -297,7 +309,7 @@ abstract class BatchNormBase extends Layer {
     const o = v.options<BatchNormOptions>('opts', opts);
     // Below 1e-30, 1/sqrt(eps) (the scale of a constant feature's gradient) overflows float32.
     const eps = o.eps === undefined ? 1e-5 : v.finiteNumber('opts.eps', o.eps, 1e-30);
-    const momentum = o.momentum === undefined ? 0.1 : o.momentum === null ? null : v.finiteNumber('opts.momentum', o.momentum, 0, 1);
+    const momentum = o.momentum === undefined ? 0.1 : o.momentum === null ? null : v.finiteNumber('opts.momentum', o.momentum);
     const affine = o.affine === undefined ? true : v.boolean('opts.affine', o.affine);
     const track = o.trackRunningStats === undefined ? true : v.boolean('opts.trackRunningStats', o.trackRunningStats);
     super(context, () =>
@@ -350,11 +362,7 @@ abstract class BatchNormBase extends Layer {
     return this.getTensor('running_var');
   }
   set runningVar(value: Float32Array) {
-    if (value instanceof Float32Array) {
-      const bad = value.findIndex((x) => x < 0);
-      if (bad >= 0) throw new RangeError(`runningVar[${bad}] must be >= 0, got ${value[bad]}`);
-    }
-    this.setTensor('running_var', 'runningVar', value);
+    this.setTensor('running_var', 'runningVar', value, true);
   }
   /** Training batches seen by the running statistics (0 without running statistics). */
   get numBatchesTracked(): number {

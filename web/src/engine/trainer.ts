@@ -127,16 +127,25 @@ export class Trainer extends Handle<RawTrainer> {
     const o = v.options<TrainerOptions>('opts', opts);
     const m = v.options<ModelConfig>('opts.model', o.model);
     if (o.model === undefined) throw new TypeError('opts.model is required (e.g. { sizes: [2, 16, 2] })');
-    if (!Array.isArray(m.sizes)) throw new TypeError(`opts.model.sizes must be an array like [2, 16, 2], got ${v.describe(m.sizes)}`);
+    // Each option is read once (a getter runs once); the datasets are looked up after the last
+    // read, so a getter that disposes one gets the API's dispose error.
+    const sizesArg: unknown = m.sizes;
+    if (!Array.isArray(sizesArg)) throw new TypeError(`opts.model.sizes must be an array like [2, 16, 2], got ${v.describe(sizesArg)}`);
     const lim = ctx.limits;
-    if (m.sizes.length < lim.minSizes || m.sizes.length > lim.maxSizes) {
+    const count = sizesArg.length;
+    if (count < lim.minSizes || count > lim.maxSizes) {
       throw new RangeError(`opts.model.sizes must have ${lim.minSizes} to ${lim.maxSizes} entries`);
     }
-    const sizes = Int32Array.from(m.sizes, (s, i) => v.integer(`opts.model.sizes[${i}]`, s, 1, lim.maxLayerWidth));
-    const train = rawDataset(o.train, 'opts.train', ctx);
-    const test = o.test === undefined ? null : rawDataset(o.test, 'opts.test', ctx);
-    if (o.lr === undefined) throw new TypeError('opts.lr is required (the learning rate, e.g. 0.1)');
-    const watch = o.watch === undefined || o.watch === null ? null : v.options<{ layer: number; unit: number }>('opts.watch', o.watch);
+    const sizes = new Int32Array(count);
+    for (let i = 0; i < count; i++) sizes[i] = v.integer(`opts.model.sizes[${i}]`, sizesArg[i], 1, lim.maxLayerWidth);
+    const trainArg: unknown = o.train;
+    const testArg: unknown = o.test;
+    rawDataset(trainArg, 'opts.train', ctx);
+    if (testArg !== undefined) rawDataset(testArg, 'opts.test', ctx);
+    const lr: unknown = o.lr;
+    if (lr === undefined) throw new TypeError('opts.lr is required (the learning rate, e.g. 0.1)');
+    const watchArg: unknown = o.watch;
+    const watch = watchArg === undefined || watchArg === null ? null : v.options<{ layer: number; unit: number }>('opts.watch', watchArg);
     const { ActivationKind: A, Placement: P, InitScheme: I } = ctx.mod;
     const options: RawTrainerOptions = {
       activation: pick('opts.model.activation', m.activation, ACTIVATIONS, [A.ReLU, A.Sigmoid, A.Tanh], 'relu'),
@@ -147,7 +156,7 @@ export class Trainer extends Handle<RawTrainer> {
       seed: m.seed === undefined ? 0 : v.integer('opts.model.seed', m.seed, 0, Number.MAX_SAFE_INTEGER),
       bnMomentum: m.bnMomentum === undefined ? 0.1 : v.finiteNumber('opts.model.bnMomentum', m.bnMomentum, 0, 1),
       batchSize: o.batchSize === undefined ? 32 : v.integer('opts.batchSize', o.batchSize, lim.minBatchSize, lim.maxBatchSize),
-      lr: v.finiteNumber('opts.lr', o.lr, 0),
+      lr: v.finiteNumber('opts.lr', lr, 0),
       momentum: o.momentum === undefined ? 0 : v.finiteNumber('opts.momentum', o.momentum, 0),
       dampening: o.dampening === undefined ? 0 : v.finiteNumber('opts.dampening', o.dampening),
       weightDecay: o.weightDecay === undefined ? 0 : v.finiteNumber('opts.weightDecay', o.weightDecay, 0),
@@ -159,8 +168,9 @@ export class Trainer extends Handle<RawTrainer> {
       watchUnit: watch ? v.integer('opts.watch.unit', watch.unit, 0, lim.maxLayerWidth - 1) : 0,
       explodeFactor: o.explodeFactor === undefined ? 1e4 : v.finiteNumber('opts.explodeFactor', o.explodeFactor, 1, Infinity, true),
     };
-    const [ps] = ctx.stage(sizes);
-    const raw = ctx.made(ctx.mod.makeTrainer(ps!, sizes.length, options, train, test));
+    const train = rawDataset(trainArg, 'opts.train', ctx);
+    const test = testArg === undefined ? null : rawDataset(testArg, 'opts.test', ctx);
+    const raw = ctx.staged([sizes], ([ps]) => ctx.made(ctx.mod.makeTrainer(ps!, sizes.length, options, train, test)));
     super(context, raw, 'Trainer');
     this.linearLayers = raw.linearLayers();
     this.hiddenLayers = raw.hiddenLayers();
@@ -209,10 +219,13 @@ export class Trainer extends Handle<RawTrainer> {
 
   /** Mean cross-entropy and accuracy on a dataset, in eval mode (running statistics). */
   evaluate(dataset: Dataset, opts?: { limit?: number }): { loss: number; accuracy: number } {
-    const { ctx, raw } = this.#live();
-    const d = rawDataset(dataset, 'dataset', ctx);
+    const { ctx } = this.#live();
+    rawDataset(dataset, 'dataset', ctx);
     const o = v.options<{ limit?: number }>('opts', opts);
-    const limit = o.limit === undefined ? 0 : v.integer('opts.limit', o.limit, 0, ctx.limits.maxEvalCount);
+    const limitArg: unknown = o.limit;
+    const limit = limitArg === undefined ? 0 : v.integer('opts.limit', limitArg, 0, ctx.limits.maxEvalCount);
+    const { raw } = this.#live(); // after the getters: they may have disposed the trainer or the dataset
+    const d = rawDataset(dataset, 'dataset', ctx);
     const e = raw.evaluate(d, limit);
     ctx.check(e.code);
     return { loss: e.loss, accuracy: e.accuracy };
@@ -220,28 +233,42 @@ export class Trainer extends Handle<RawTrainer> {
 
   /** P(class 1) on an nx × ny grid, row-major with y outermost (2-input models; eval mode). */
   predictGrid(opts?: GridOptions): Float32Array {
-    const { ctx, raw } = this.#live();
+    const { ctx } = this.#live();
     const o = v.options<GridOptions>('opts', opts);
-    const num = (k: keyof GridOptions, d: number) => (o[k] === undefined ? d : v.finiteNumber(`opts.${k}`, o[k]));
-    const nx = o.nx === undefined ? 100 : v.integer('opts.nx', o.nx, 1, ctx.limits.maxGridSide);
-    const ny = o.ny === undefined ? 100 : v.integer('opts.ny', o.ny, 1, ctx.limits.maxGridSide);
+    const num = (k: keyof GridOptions, d: number) => {
+      const value: unknown = o[k];
+      return value === undefined ? d : v.finiteNumber(`opts.${k}`, value);
+    };
+    const int = (k: 'nx' | 'ny') => {
+      const value: unknown = o[k];
+      return value === undefined ? 100 : v.integer(`opts.${k}`, value, 1, ctx.limits.maxGridSide);
+    };
+    const nx = int('nx');
+    const ny = int('ny');
     const grid = { x0: num('x0', -6), x1: num('x1', 6), y0: num('y0', -6), y1: num('y1', 6), nx, ny };
-    const [out] = ctx.stage(nx * ny * 4);
-    ctx.check(raw.predictGrid(out!, grid));
-    return ctx.copyOut(out!, nx * ny);
+    const { raw } = this.#live(); // after the getters
+    return ctx.staged([nx * ny * 4], ([out]) => {
+      ctx.check(raw.predictGrid(out!, grid));
+      return ctx.copyOut(out!, nx * ny);
+    });
   }
 
   /** Histogram of each hidden layer's activation inputs in the last training batch: hiddenLayers × bins. */
   histograms(opts?: { bins?: number; lo?: number; hi?: number }): Float32Array {
     const { ctx, raw } = this.#live();
     const o = v.options<{ bins?: number; lo?: number; hi?: number }>('opts', opts);
-    const bins = o.bins === undefined ? 40 : v.integer('opts.bins', o.bins, 1, ctx.limits.maxBins);
-    const lo = o.lo === undefined ? -4 : v.finiteNumber('opts.lo', o.lo);
-    const hi = o.hi === undefined ? 4 : v.finiteNumber('opts.hi', o.hi);
+    const binsArg: unknown = o.bins;
+    const loArg: unknown = o.lo;
+    const hiArg: unknown = o.hi;
+    const bins = binsArg === undefined ? 40 : v.integer('opts.bins', binsArg, 1, ctx.limits.maxBins);
+    const lo = loArg === undefined ? -4 : v.finiteNumber('opts.lo', loArg);
+    const hi = hiArg === undefined ? 4 : v.finiteNumber('opts.hi', hiArg);
     if (!(hi > lo)) throw new RangeError(`opts.hi must be greater than opts.lo, got lo ${lo}, hi ${hi}`);
-    const [out] = ctx.stage(this.hiddenLayers * bins * 4);
-    ctx.check(raw.histograms(out!, bins, lo, hi));
-    return ctx.copyOut(out!, this.hiddenLayers * bins);
+    this.#live(); // after the getters
+    return ctx.staged([this.hiddenLayers * bins * 4], ([out]) => {
+      ctx.check(raw.histograms(out!, bins, lo, hi));
+      return ctx.copyOut(out!, this.hiddenLayers * bins);
+    });
   }
 
   /** The example indices of every batch of the last run() call (steps × batchSize). */
