@@ -6,17 +6,20 @@
 
 namespace bn::kernels {
 
-// mean, var are (C); inp is (N,C,S).
-void bn_stats_ref(float* mean, float* var, const float* inp, int N, int C, int S) {
-  assert(N >= 1 && C >= 1 && S >= 1);
+// One channel c of bn_stats_ref (also the SIMD kernel's fallback for channels whose float32 sums
+// overflow). In double, every finite float32 input has a finite sum, mean and Σd².
+void bn_stats_channel_ref(float* mean, float* var, const float* inp, int N, int C, int S, int c) {
+  assert(N >= 1 && C >= 1 && S >= 1 && c >= 0 && c < C);
   const double M = static_cast<double>(N) * S;
-  for (int c = 0; c < C; ++c) {
+  {
     double sum = 0.0;
     for (int n = 0; n < N; ++n)
       for (int s = 0; s < S; ++s) sum += inp[at(n, c, s, C, S)];
     const double mean0 = sum / M;
-    // Second pass on deviations from mean0: s1 corrects the rounding error of mean0, and
-    // s2 - s1²/M removes the bias that error would add to Σd².
+    // Second pass on deviations from mean0: s2 - s1²/M removes the bias that mean0's rounding
+    // error would add to Σd². The mean itself is mean0: a double sum is exact to far below float
+    // round-off, while mean0 + s1/M would add the roundings of the d's, which for values far
+    // larger than their mean ([1e20, -1e20, 5]: mean 5/3) are larger than the mean itself.
     double s1 = 0.0, s2 = 0.0;
     for (int n = 0; n < N; ++n) {
       for (int s = 0; s < S; ++s) {
@@ -26,9 +29,15 @@ void bn_stats_ref(float* mean, float* var, const float* inp, int N, int C, int S
       }
     }
     const double v = (s2 - s1 * s1 / M) / M;
-    mean[c] = static_cast<float>(mean0 + s1 / M);
+    mean[c] = static_cast<float>(mean0);
     var[c] = static_cast<float>(v < 0.0 ? 0.0 : v);  // not std::max: a NaN must stay NaN
   }
+}
+
+// mean, var are (C); inp is (N,C,S).
+void bn_stats_ref(float* mean, float* var, const float* inp, int N, int C, int S) {
+  assert(N >= 1 && C >= 1 && S >= 1);
+  for (int c = 0; c < C; ++c) bn_stats_channel_ref(mean, var, inp, N, C, S, c);
 }
 
 // out, xhat, inp are (N,C,S); mean, invstd, gamma, beta are (C); xhat, gamma, beta may be nullptr.

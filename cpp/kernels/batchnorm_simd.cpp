@@ -1,5 +1,6 @@
 // The SIMD BatchNorm kernels (see simd128.h for their habits). Each matches its _ref.
 #include <cassert>
+#include <cmath>
 #include <cstdint>
 
 #include "kernels.h"
@@ -89,12 +90,22 @@ void forward_rows(float* out, float* xhat, const float* inp, const float* mean, 
 }  // namespace
 
 // mean, var are (C); inp is (N,C,S).
+// Values whose squares (or sums) exceed float32's range make the float32 sums overflow, and an
+// overflow always shows in the result (inf, or NaN from inf - inf). Such a channel is recomputed
+// in double by the reference, so the answer is the reference's; one comparison per channel
+// otherwise. (A channel holding NaN is recomputed too, and stays NaN.)
+static void redo_overflowed(float* mean, float* var, const float* inp, int N, int C, int S) {
+  for (int c = 0; c < C; ++c)
+    if (!std::isfinite(mean[c]) || !std::isfinite(var[c])) bn_stats_channel_ref(mean, var, inp, N, C, S, c);
+}
+
 void bn_stats_simd(float* mean, float* var, const float* inp, int N, int C, int S) {
   assert(N >= 1 && C >= 1 && S >= 1);
   if (S == 1) {
     for_column_groups(
         C, [&](int c) { stats_columns<4>(mean, var, inp, N, C, c, 4); },
         [&](int c, int lanes) { stats_columns<1>(mean, var, inp, N, C, c, lanes); });
+    redo_overflowed(mean, var, inp, N, C, S);
     return;
   }
   const float M = static_cast<float>(static_cast<int64_t>(N) * S);
@@ -109,6 +120,7 @@ void bn_stats_simd(float* mean, float* var, const float* inp, int N, int C, int 
     const float q = (s2 - s1 * s1 / M) / M;
     var[c] = q < 0.0f ? 0.0f : q;
   }
+  redo_overflowed(mean, var, inp, N, C, S);
 }
 
 // out, xhat, inp are (N,C,S); mean, invstd, gamma, beta are (C); xhat, gamma, beta may be nullptr.

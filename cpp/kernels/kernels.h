@@ -38,4 +38,8 @@ namespace bn::kernels {
 #include "kernels.inc"
 #endif
 
+// bn_stats_ref for channel c alone: bn_stats_simd falls back to it for a channel whose float32
+// sums overflowed (see bn_stats in kernels.inc).
+void bn_stats_channel_ref(float* mean, float* var, const float* inp, int N, int C, int S, int c);
+
 }  // namespace bn::kernels

@@ -97,6 +97,21 @@ Status BatchNorm::forward(const float* x, const Shape& shape) {
   kernels::active::bn_forward(output_.data(), xhat_.data(), x, mean, invstd_.data(),
                               opts_.affine ? gamma_.data() : nullptr,
                               opts_.affine ? beta_.data() : nullptr, n, c_, s);
+  // A variance beyond float32's range (finite values near ±1e19 and more) gives invstd 0, and
+  // x - mean may then overflow too: inf * 0 would be NaN. The normalised value is 0, as in torch
+  // (whose kernel computes x * (invstd * gamma) + (beta - mean * invstd * gamma)). Rare: such
+  // channels are rewritten here rather than tested for in the kernels' inner loops.
+  for (int j = 0; j < c_; ++j) {
+    if (invstd_[static_cast<size_t>(j)] != 0.0f) continue;
+    const float b = opts_.affine ? beta_[static_cast<size_t>(j)] : 0.0f;
+    for (int i = 0; i < n; ++i) {
+      const size_t row = (static_cast<size_t>(i) * c + static_cast<size_t>(j)) * static_cast<size_t>(s);
+      for (int k = 0; k < s; ++k) {
+        xhat_[row + static_cast<size_t>(k)] = 0.0f;
+        output_[row + static_cast<size_t>(k)] = b;
+      }
+    }
+  }
   used_batch_stats_ = use_batch;
   n_ = n;
   s_ = s;

@@ -1,12 +1,10 @@
 #include "standardize.h"
 
 #include <algorithm>
-#include <cfloat>
 #include <cmath>
 #include <string>
 
-#include "base/buffer.h"
-#include "kernels/dispatch.h"
+#include "base/limits.h"
 
 namespace bn {
 
@@ -18,15 +16,26 @@ Status standardize(Standardized* out, float* z, const float* x, size_t n, double
   for (size_t i = 0; i < n; ++i)
     if (!std::isfinite(x[i]))
       return Status::range_error("values[" + std::to_string(i) + "] must be a finite number");
-  float mean = 0, var = 0;
-  // One channel of n values: (N, C, S) = (n, 1, 1).
-  kernels::active::bn_stats(&mean, &var, x, static_cast<int>(n), 1, 1);
-  double variance = var;
-  if (unbiased) variance = variance * static_cast<double>(n) / static_cast<double>(n - 1);
+  // In double throughout (this is the lesson's refresher, not a hot path): every finite float32
+  // input then has finite statistics, also where float32 sums of squares would overflow
+  // ([1e20, -1e20] has variance 1e40), and z is the exact quotient rounded once to float32.
+  // Corrected two-pass: the mean, then Σd and Σd² of d = x - mean (s2 - s1²/n removes the bias the
+  // mean's rounding would add; the mean itself stays the double sum's, see batchnorm_ref.cpp).
+  double sum = 0;
+  for (size_t i = 0; i < n; ++i) sum += x[i];
+  const double dn = static_cast<double>(n);
+  const double mean0 = sum / dn;
+  double s1 = 0, s2 = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const double d = x[i] - mean0;
+    s1 += d;
+    s2 += d * d;
+  }
+  const double mean = mean0;
+  double variance = std::max(0.0, (s2 - s1 * s1 / dn) / dn);
+  if (unbiased) variance = variance * dn / (dn - 1.0);
   const double sd = std::sqrt(variance + eps);
-  // Clamped like BatchNorm's: a tiny eps must not turn 1/sd into inf (0 * inf = NaN).
-  const float inv = sd > 0 ? static_cast<float>(std::min(1.0 / sd, static_cast<double>(FLT_MAX))) : 0.0f;
-  kernels::active::bn_forward(z, nullptr, x, &mean, &inv, nullptr, nullptr, static_cast<int>(n), 1, 1);
+  for (size_t i = 0; i < n; ++i) z[i] = sd > 0 ? static_cast<float>((x[i] - mean) / sd) : 0.0f;
   out->mean = mean;
   out->variance = variance;
   out->stddev = sd;

@@ -1,5 +1,5 @@
-// The lesson's z-score refresher: z = (x - mean) / sqrt(var + eps), with the same numerically
-// robust statistics kernel BatchNorm uses. x and z have n elements.
+// The lesson's z-score refresher: z = (x - mean) / sqrt(var + eps), with the statistics in double
+// (finite for every finite float32 input). x and z have n elements.
 #pragma once
 
 #include <cstddef>

@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cfloat>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -608,6 +609,31 @@ TEST_P(BnStats, OfConstantChannelAreExact) {
     for (int c = 0; c < C; ++c) {
       check.same("mean", sz(c), mean[sz(c)], values[c % 4]);
       check.same("var", sz(c), var[sz(c)], 0.0f);
+    }
+  }
+}
+
+// Finite values whose squares (and sums) overflow float32: the mean is finite and matches double,
+// and the variance is +inf exactly when the true variance exceeds float32's range (torch's
+// answer), finite and accurate otherwise. On the awkward sizes, both variants.
+TEST_P(BnStats, AreScaleSafeAtTheEdgeOfFloat) {
+  const float big[] = {3e38f, -3e38f, 1e20f, -2e19f, 1e19f};
+  for (const Dims3& d : std::vector<Dims3>{{1, 1, 3}, {3, 1, 1}, {4, 3, 1}, {5, 5, 1}, {17, 2, 3},
+                                           {64, 4, 1}, {1000, 3, 1}, {3, 2, 1000}}) {
+    const int N = d.a, C = d.b, S = d.c;
+    std::vector<float> x(sz(N, C, S));
+    for (size_t i = 0; i < x.size(); ++i) x[i] = big[(i * 7) % 5] * (i % 3 == 0 ? 1.0f : 0.5f);
+    auto mean = nans(sz(C)), var = nans(sz(C));
+    k().fn(mean.data(), var.data(), x.data(), N, C, S);
+    Check check(name_of(shape("N,C,S", {N, C, S})));
+    for (int c = 0; c < C; ++c) {
+      const ChannelTruth t = channel_truth(x, N, C, S, c);
+      check.truth("mean finite", std::isfinite(mean[sz(c)]));
+      check.close("mean", sz(c), mean[sz(c)], t.mean, 2 * kU * std::abs(t.mean) + 1e-6 * t.mad);
+      if (t.var > FLT_MAX)
+        check.truth("var +inf beyond float32", var[sz(c)] == INFINITY);
+      else
+        check.close("var", sz(c), var[sz(c)], t.var, 4 * kU * t.var);
     }
   }
 }

@@ -209,6 +209,26 @@ TEST(BatchNorm, ConstantFeatureGivesZeroNotNaN) {
   EXPECT_EQ(b.last_batch_var()[0], 0.0f);
 }
 
+// torch 1.13 (tests/fixtures/extremes.json): BatchNorm1d(1) on [3e38, -3e38, 3e38] gives the
+// output [0, 0, 0], running_mean 1e37 and running_var +inf (the unbiased variance, 1.2e77, is
+// beyond float32); eval mode then also gives 0. Its input gradient is NaN (0 * inf); the engine's
+// is 0, the limit.
+TEST(BatchNorm, VarianceBeyondFloatGivesTorchsZeroNotNaN) {
+  BatchNorm b;
+  ASSERT_TRUE(b.init(1, 1, bn_opts()).is_ok());
+  std::vector<float> x = {3e38f, -3e38f, 3e38f};
+  ASSERT_TRUE(b.forward(x.data(), shape_of({3, 1})).is_ok());
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(b.output()[static_cast<size_t>(i)], 0.0f);
+  EXPECT_FLOAT_EQ(b.running_mean()[0], 1e37f);
+  EXPECT_EQ(b.running_var()[0], INFINITY);
+  const std::vector<float> dy = {0, 1, 2};
+  ASSERT_TRUE(b.backward(dy.data()).is_ok());
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(b.input_grad()[static_cast<size_t>(i)], 0.0f);
+  b.set_training(false);
+  ASSERT_TRUE(b.forward(x.data(), shape_of({3, 1})).is_ok());
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(b.output()[static_cast<size_t>(i)], 0.0f);
+}
+
 TEST(BatchNorm, GradientsMatchFiniteDifferencesInEveryMode) {
   for (int spatial : {1, 2}) {
     for (bool training : {true, false}) {
@@ -433,6 +453,25 @@ TEST(Standardize, LessonRefresher) {
   ASSERT_TRUE(standardize(&r, z.data(), c.data(), 3, 0, false).is_ok());
   EXPECT_EQ(z[0], 0.0f);
   EXPECT_EQ(standardize(&r, z.data(), c.data(), 1, 0, true).code, Code::RangeError);
+}
+
+// Statistics in double: torch's std for [1e20, -1e20] is 1e20 (its variance, 1e40, is beyond
+// float32), and [3e38, -3e38, 3e38] has exact z = [1/√2, -√2, 1/√2] (torch: -inf in the middle,
+// where its float32 x - mean overflows).
+TEST(Standardize, FiniteAtTheEdgeOfFloat) {
+  std::vector<float> z(3);
+  Standardized r;
+  const std::vector<float> a = {1e20f, -1e20f};
+  ASSERT_TRUE(standardize(&r, z.data(), a.data(), 2, 0, false).is_ok());
+  EXPECT_EQ(r.mean, 0);
+  EXPECT_DOUBLE_EQ(r.stddev, static_cast<double>(1e20f));
+  EXPECT_EQ(z[0], 1.0f);
+  EXPECT_EQ(z[1], -1.0f);
+  const std::vector<float> b = {3e38f, -3e38f, 3e38f};
+  ASSERT_TRUE(standardize(&r, z.data(), b.data(), 3, 0, false).is_ok());
+  EXPECT_FLOAT_EQ(z[0], static_cast<float>(1 / std::sqrt(2.0)));
+  EXPECT_FLOAT_EQ(z[1], static_cast<float>(-std::sqrt(2.0)));
+  EXPECT_TRUE(std::isfinite(r.variance));
 }
 
 }  // namespace

@@ -12,7 +12,7 @@ export interface StandardizeOptions {
 export interface Standardized {
   /** μ, the mean of the values. */
   mean: number;
-  /** σ², the variance (population unless unbiased). */
+  /** σ², the variance (population unless unbiased), in double: finite for every finite input, also beyond float32's range. */
   variance: number;
   /** √(σ² + eps), the divisor z was computed with. */
   std: number;
