@@ -351,6 +351,7 @@ TrainerPtr make_trainer(uintptr_t sizes, int nsizes, const TrainerOptions& o, Da
 Code trainer_run(TrainerHandle& h, int steps) { return report(h.trainer.run(steps)); }
 int trainer_step(TrainerHandle& h) { return h.trainer.step(); }
 int trainer_diverged_at(TrainerHandle& h) { return h.trainer.diverged_at(); }
+int trainer_restored_to_step(TrainerHandle& h) { return h.trainer.restored_to_step(); }
 int trainer_linear_layers(TrainerHandle& h) { return h.trainer.linear_layers(); }
 int trainer_hidden_layers(TrainerHandle& h) { return h.trainer.hidden_layers(); }
 ModulePtr trainer_model(TrainerHandle& h) { return h.trainer.mlp().model; }

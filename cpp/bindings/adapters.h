@@ -194,6 +194,7 @@ enum class MetricKind : int {
 Code trainer_run(TrainerHandle& h, int steps);
 int trainer_step(TrainerHandle& h);
 int trainer_diverged_at(TrainerHandle& h);
+int trainer_restored_to_step(TrainerHandle& h);
 int trainer_linear_layers(TrainerHandle& h);
 int trainer_hidden_layers(TrainerHandle& h);
 ModulePtr trainer_model(TrainerHandle& h);

@@ -177,6 +177,7 @@ EMSCRIPTEN_BINDINGS(batchnorm_lab) {
       .function("run", &a::trainer_run)
       .function("step", &a::trainer_step)
       .function("divergedAt", &a::trainer_diverged_at)
+      .function("restoredToStep", &a::trainer_restored_to_step)
       .function("linearLayers", &a::trainer_linear_layers)
       .function("hiddenLayers", &a::trainer_hidden_layers)
       .function("model", &a::trainer_model)

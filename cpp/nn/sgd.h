@@ -26,6 +26,10 @@ class SGD {
   void zero_grad();
   const SGDOptions& options() const { return opts_; }
   Status set_lr(double lr);
+  // The momentum buffers (one per parameter, empty without momentum) and whether each has been
+  // started, for the trainer's snapshots of its last finite state.
+  std::vector<Buffer>& momentum_buffers() { return bufs_; }
+  std::vector<bool>& momentum_started() { return buf_init_; }
 
  private:
   std::shared_ptr<Module> model_;

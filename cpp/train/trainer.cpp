@@ -65,6 +65,7 @@ Status Trainer::init(const MLPConfig& model, const TrainerConfig& cfg, DataView 
     return Status::range_error("watchUnit is out of range for that layer");
   if (!(cfg.explode_factor > 1)) return Status::range_error("explodeFactor must be > 1");
   BN_TRY(sgd_.init(mlp_.model, cfg.sgd));
+  BN_TRY(init_snapshots());
   cfg_ = cfg;
   train_ = train;
   test_ = test;
@@ -76,6 +77,8 @@ Status Trainer::init(const MLPConfig& model, const TrainerConfig& cfg, DataView 
   BN_TRY(grad_.resize(static_cast<size_t>(cfg.batch_size) * static_cast<size_t>(out)));
   step_ = 0;
   diverged_at_ = 0;
+  restored_to_ = -1;
+  snap_valid_ = -1;
   first_loss_ = -1;
   mlp_.model->set_training(true);
   mlp_.model->set_input_grad_needed(false);  // nothing uses the gradient w.r.t. the data
@@ -123,6 +126,64 @@ void Trainer::snapshot_activations() {
   }
 }
 
+Status Trainer::init_snapshots() {
+  snap_floats_.clear();
+  snap_counters_.clear();
+  std::vector<StateEntry> entries;
+  mlp_.model->state(entries, "");
+  size_t floats = 0;
+  for (StateEntry& e : entries) {
+    if (e.kind == StateEntry::Counter) {
+      snap_counters_.push_back(e.counter);
+    } else {
+      snap_floats_.push_back(e.value);
+      floats += e.value->size();
+    }
+  }
+  for (Buffer& b : sgd_.momentum_buffers()) {
+    snap_floats_.push_back(&b);
+    floats += b.size();
+  }
+  for (int k = 0; k < 2; ++k) {
+    BN_TRY(snap_[k].resize(floats));
+    snap_count_[k].assign(snap_counters_.size(), 0);
+    snap_started_[k].assign(sgd_.momentum_started().size(), false);
+  }
+  return Status::ok();
+}
+
+void Trainer::save_if_finite() {
+  const int k = snap_valid_ == 0 ? 1 : 0;
+  float* out = snap_[k].data();
+  bool finite = true;
+  for (const Buffer* b : snap_floats_) {
+    const float* v = b->data();
+    for (size_t i = 0; i < b->size(); ++i) {
+      out[i] = v[i];
+      finite &= std::isfinite(v[i]);
+    }
+    out += b->size();
+  }
+  if (!finite) return;  // keep the previous copy
+  for (size_t i = 0; i < snap_counters_.size(); ++i) snap_count_[k][i] = *snap_counters_[i];
+  snap_started_[k] = sgd_.momentum_started();  // same size: no allocation
+  snap_step_[k] = step_;
+  snap_valid_ = k;
+}
+
+void Trainer::restore_finite() {
+  if (snap_valid_ < 0) return;
+  const int k = snap_valid_;
+  const float* in = snap_[k].data();
+  for (Buffer* b : snap_floats_) {
+    std::memcpy(b->data(), in, b->size() * sizeof(float));
+    in += b->size();
+  }
+  for (size_t i = 0; i < snap_counters_.size(); ++i) *snap_counters_[i] = snap_count_[k][i];
+  sgd_.momentum_started() = snap_started_[k];
+  restored_to_ = snap_step_[k];
+}
+
 Status Trainer::run(int steps) {
   if (steps < 0 || steps > kMaxStepsPerRun)
     return Status::range_error("steps must be in [0, " + std::to_string(kMaxStepsPerRun) + "], got " + std::to_string(steps));
@@ -132,6 +193,7 @@ Status Trainer::run(int steps) {
   const int b = cfg_.batch_size, k = mlp_.linears.back()->out_features();
   const Shape in_shape{2, {b, train_.features, 0, 0}};
   for (int s = 0; s < steps; ++s) {
+    save_if_finite();
     BN_TRY(next_batch());
     sgd_.zero_grad();
     BN_TRY(mlp_.model->forward(batch_x_.data(), in_shape));
@@ -147,6 +209,7 @@ Status Trainer::run(int steps) {
       // Nothing downstream sees this step's numbers: the step is not recorded or applied.
       diverged_at_ = step_ + 1;
       batch_idx_.resize(static_cast<size_t>(s) * static_cast<size_t>(b));
+      restore_finite();
       return Status::ok();
     }
     int correct = 0;
@@ -172,6 +235,7 @@ Status Trainer::run(int steps) {
       gnorm_.resize(gnorm_mark);
       diverged_at_ = step_ + 1;
       batch_idx_.resize(static_cast<size_t>(s) * static_cast<size_t>(b));
+      restore_finite();
       return Status::ok();
     }
     if (s + 1 == steps) snapshot_activations();
@@ -193,6 +257,7 @@ Status Trainer::run(int steps) {
         pct_.resize(pct_mark);
         gnorm_.resize(gnorm_mark);
         batch_idx_.resize(static_cast<size_t>(s) * static_cast<size_t>(b));
+        restore_finite();
         return Status::ok();
       }
       eval_step_.push_back(static_cast<float>(step_));

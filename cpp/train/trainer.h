@@ -69,6 +69,11 @@ class Trainer {
   int step() const { return step_; }
   bool diverged() const { return diverged_at_ > 0; }
   int diverged_at() const { return diverged_at_; }  // 1-based step whose loss blew up, 0 if none
+  // After a divergence the model (weights, BatchNorm buffers and counters, momentum buffers) is
+  // put back to its last all-finite state, the one it had after this many completed steps (step(),
+  // or fewer when the last update itself overflowed); -1 before any divergence, or when the run
+  // never had a finite state (then nothing was restored).
+  int restored_to_step() const { return restored_to_; }
   int hidden_layers() const { return static_cast<int>(mlp_.act_inputs.size()); }
   int linear_layers() const { return static_cast<int>(mlp_.linears.size()); }
   MLP& mlp() { return mlp_; }
@@ -92,6 +97,12 @@ class Trainer {
   Status evaluate_impl(const DataView& d, int limit, double* loss, double* accuracy, bool* finite_outputs);
   void record_percentiles();
   void snapshot_activations();
+  // Double-buffered snapshot of the whole training state: save_if_finite() copies it into the
+  // spare buffer and keeps that copy only if every value is finite; restore() writes the last kept
+  // copy back.
+  Status init_snapshots();
+  void save_if_finite();
+  void restore_finite();
 
   MLP mlp_;
   SGD sgd_;
@@ -110,6 +121,14 @@ class Trainer {
   std::vector<float> losses_, batch_acc_, pct_, gnorm_, eval_step_, eval_loss_, eval_acc_;
   std::vector<int32_t> batch_idx_;
   std::vector<std::vector<float>> last_acts_;
+  std::vector<Buffer*> snap_floats_;    // every float tensor of the state, in a fixed order
+  std::vector<int64_t*> snap_counters_; // num_batches_tracked of each BatchNorm
+  Buffer snap_[2];
+  std::vector<int64_t> snap_count_[2];
+  std::vector<bool> snap_started_[2];
+  int snap_step_[2] = {0, 0};
+  int snap_valid_ = -1;  // which of snap_ holds the last finite state, -1: none yet
+  int restored_to_ = -1;
 };
 
 }  // namespace bn

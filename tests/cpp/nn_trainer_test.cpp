@@ -105,6 +105,18 @@ TEST(Trainer, HugeLearningRateIsReportedAsDivergedNotNaN) {
   EXPECT_GE(tr.diverged_at(), 1);
   EXPECT_EQ(static_cast<int>(tr.losses().size()), tr.diverged_at() - 1);
   for (float l : tr.losses()) EXPECT_TRUE(std::isfinite(l));
+  // The model was put back to its last finite state: every weight, buffer and counter is finite,
+  // and it evaluates.
+  EXPECT_GE(tr.restored_to_step(), 0);
+  EXPECT_LE(tr.restored_to_step(), tr.step());
+  std::vector<StateEntry> entries;
+  tr.mlp().model->state(entries, "");
+  for (const StateEntry& e : entries)
+    if (e.kind != StateEntry::Counter)
+      for (size_t i = 0; i < e.value->size(); ++i) ASSERT_TRUE(std::isfinite((*e.value)[i])) << e.name << "[" << i << "]";
+  double loss = 0, acc = 0;
+  ASSERT_TRUE(tr.evaluate(test.view(), 0, &loss, &acc).is_ok());
+  EXPECT_TRUE(std::isfinite(loss));
   const Status again = tr.run(1);
   EXPECT_EQ(again.code, Code::StateError);
   EXPECT_NE(again.message.find("diverged at step"), std::string::npos);

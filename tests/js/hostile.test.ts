@@ -215,6 +215,25 @@ for (const simd of [true, false]) {
         bn.dispose();
       });
 
+      it('after a divergence the model keeps its last finite state, and says which', () => {
+        const train = lab.toyDataset('spiral', { n: 256, seed: 3 });
+        const t = new lab.Trainer({ model: { sizes: [2, 32, 32, 2], batchNorm: true }, train, lr: 1e4, batchSize: 32 });
+        const m = t.run(2000);
+        expect(m.diverged).toBe(true);
+        expect(m.restoredToStep).not.toBeNull();
+        expect(t.restoredToStep).toBe(m.restoredToStep);
+        for (const [key, value] of Object.entries(t.stateDict())) {
+          expect(Array.from(value).every(Number.isFinite), key).toBe(true);
+        }
+        const model = t.model();
+        model.eval();
+        const y = model.forward(train.x, [256, 2]);
+        expect(y.every(Number.isFinite)).toBe(true);
+        model.dispose();
+        t.dispose();
+        train.dispose();
+      });
+
       it('momentum outside [0, 1] is accepted, as in PyTorch, with its formula', () => {
         // running_mean = (1 - m)·0 + m·mean; torch accepts any m and computes the same.
         for (const m of [-0.1, 1.5]) {

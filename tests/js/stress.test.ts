@@ -441,6 +441,14 @@ for (const simd of [true, false]) {
                 expect([m.firstStep + m.steps, m.firstStep + m.steps - 1]).toContain(k);
                 expect(t.diverged).toBe(true);
                 expect(t.divergedAt).toBe(k);
+                // The model is back at its last finite state (the state after restoredToStep
+                // steps): the state dict holds no NaN or Infinity (a state can be finite and still
+                // overflow on some inputs, e.g. initial weights × 10^6: evaluate() above says so).
+                expect(m.restoredToStep).toBe(t.restoredToStep);
+                expect(t.restoredToStep).not.toBeNull();
+                expect(t.restoredToStep!).toBeLessThanOrEqual(t.step);
+                expect(t.restoredToStep!).toBeGreaterThanOrEqual(t.step - 1);
+                for (const [key, value] of Object.entries(t.stateDict())) expectFinite(value, key);
                 expect(() => t.run(1)).toThrow(new RegExp(`diverged at step ${k}\\b`));
                 break;
               }

@@ -87,6 +87,12 @@ export interface TrainMetrics {
   diverged: boolean;
   /** The step whose loss blew up, or null. */
   divergedAt: number | null;
+  /**
+   * After a divergence, the model holds its last all-finite state: the one after this many
+   * completed steps (usually `firstStep + steps - 1`; one fewer when the last update itself
+   * overflowed). null without divergence.
+   */
+  restoredToStep: number | null;
 }
 
 export interface GridOptions {
@@ -192,6 +198,17 @@ export class Trainer extends Handle<RawTrainer> {
     return d > 0 ? d : null;
   }
 
+  /**
+   * After a divergence: the model's weights, BatchNorm buffers and momentum buffers were put back
+   * to their last all-finite state, the one after this many completed steps (null before any
+   * divergence). So stateDict(), model() and predictions never hold NaN or Infinity from the
+   * blow-up.
+   */
+  get restoredToStep(): number | null {
+    const r = this.#live().raw.restoredToStep();
+    return r >= 0 ? r : null;
+  }
+
   /** Runs up to `steps` steps (at most 100,000 per call) and returns their metrics. */
   run(steps: number): TrainMetrics {
     const { ctx, raw } = this.#live();
@@ -214,6 +231,7 @@ export class Trainer extends Handle<RawTrainer> {
       evalAccuracy: metric(K.EvalAccuracy),
       diverged: divergedAt > 0,
       divergedAt: divergedAt > 0 ? divergedAt : null,
+      restoredToStep: divergedAt > 0 && raw.restoredToStep() >= 0 ? raw.restoredToStep() : null,
     };
   }
 

@@ -85,13 +85,14 @@ export async function runJob(lab: Lab, job: TrainingJob, hooks: RunHooks = {}): 
   if (!Number.isInteger(chunk) || chunk < 1 || chunk > 100_000) throw new RangeError(`job.chunk must be an integer in [1, 100000], got ${chunk}`);
   const split = await loadDatasetSplit(lab, job.dataset);
   const sets: Dataset[] = [split.train, split.test];
-  const parts: Record<keyof Omit<TrainMetrics, 'firstStep' | 'steps' | 'diverged' | 'divergedAt'>, Float32Array[]> = {
+  const parts: Record<keyof Omit<TrainMetrics, 'firstStep' | 'steps' | 'diverged' | 'divergedAt' | 'restoredToStep'>, Float32Array[]> = {
     loss: [], batchAccuracy: [], percentiles: [], gradNorms: [], evalSteps: [], evalLoss: [], evalAccuracy: [],
   };
   let trainer: InstanceType<Lab['Trainer']> | undefined;
   let ms = 0;
   let cancelled = false;
   let diverged: number | null = null;
+  let restoredToStep: number | null = null;
   try {
     // Inside the try: bad trainer options must not leak the datasets just loaded.
     trainer = new lab.Trainer({ ...job.trainer, train: split.train, test: split.test });
@@ -101,6 +102,7 @@ export async function runJob(lab: Lab, job: TrainingJob, hooks: RunHooks = {}): 
       ms += performance.now() - t0;
       for (const key of Object.keys(parts) as (keyof typeof parts)[]) parts[key].push(m[key]);
       diverged = m.divergedAt;
+      restoredToStep = m.restoredToStep;
       hooks.onProgress?.({ label: job.label, step: trainer.step, total: job.steps, chunk: m });
       if (diverged === null && trainer.step < job.steps && hooks.between && (await hooks.between())) {
         cancelled = true;
@@ -119,6 +121,7 @@ export async function runJob(lab: Lab, job: TrainingJob, hooks: RunHooks = {}): 
       evalAccuracy: concat(parts.evalAccuracy),
       diverged: diverged !== null,
       divergedAt: diverged,
+      restoredToStep,
       cancelled,
       ms,
     };

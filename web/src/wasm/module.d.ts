@@ -175,6 +175,7 @@ export interface RawTrainer {
   run(steps: number): StatusCode;
   step(): number;
   divergedAt(): number;
+  restoredToStep(): number;
   linearLayers(): number;
   hiddenLayers(): number;
   model(): RawModule;
