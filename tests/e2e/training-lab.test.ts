@@ -225,6 +225,15 @@ describe('<bn-training-lab>', () => {
     await expect.poll(() => lab.locator('select[name=lr]').inputValue()).toBe('0.1');
     await lab.evaluate((e) => e.setAttribute('neurons', '5000'));
     await expect.poll(() => lab.locator('select[name=neurons]').inputValue()).toBe('128');
+    // Values outside the choices get one extra option, reused: the list stays its 10 choices + 1.
+    const choices = await lab.locator('select[name=lr] option').count();
+    for (const lr of ['0.05', '0.07', '0.2', '0.4', '0.6']) {
+      await lab.evaluate((e, v) => e.setAttribute('lr', v), lr);
+      await expect.poll(() => lab.locator('select[name=lr]').inputValue()).toBe(lr);
+    }
+    expect(await lab.locator('select[name=lr] option').count()).toBe(choices + 1);
+    await lab.evaluate((e) => e.setAttribute('lr', '0.3'));
+    await expect.poll(() => lab.locator('select[name=lr]').inputValue()).toBe('0.3');
     expect(problems).toEqual([]);
     await context.close();
   }, TIMEOUT);

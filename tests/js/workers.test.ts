@@ -1,6 +1,8 @@
 // Training off the main thread (Node worker_threads here; the same worker.js runs as a module
 // Web Worker in the page's browser tests): results equal in-thread runs, and pause, resume,
 // cancel and sweeps behave.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -101,4 +103,62 @@ describe('a worker that dies', () => {
       await rm(dir, { recursive: true, force: true });
     }
   }, 60_000);
+});
+
+// Failures caused by the caller, each in a fresh Node process: the process must end by itself
+// (a worker left running would keep it alive until the timeout kills it) and with exit code 0
+// (an uncaught exception in the library's listener would make it 1).
+describe('caller mistakes around workers', () => {
+  const script = (body: string) => `
+    import { trainInWorker, sweep } from ${JSON.stringify(new URL('../../dist/index.js', import.meta.url).href)};
+    const job = ${JSON.stringify(job(0.1, false, 400))};
+    ${body}
+  `;
+  // A file, not --input-type=module -e: workers inherit the parent's flags, and that one fails them.
+  const runChild = (body: string) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'bnlab-child-'));
+    try {
+      const file = path.join(dir, 'child.mjs');
+      writeFileSync(file, script(body));
+      return spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 60_000 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  it('a job that cannot be cloned rejects with a TypeError and its worker ends', () => {
+    const r = runChild(`
+      try {
+        await trainInWorker({ ...job, trainer: { ...job.trainer, onStep: () => 1 } });
+        console.log('resolved');
+      } catch (e) {
+        console.log(e.constructor.name + ': ' + e.message);
+      }
+      try {
+        await sweep([job, { ...job, label: () => 'x' }], { workers: 2 });
+      } catch (e) {
+        console.log('sweep ' + e.constructor.name);
+      }
+    `);
+    expect(r.signal, `the process did not end by itself: ${r.stderr}`).toBeNull();
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^TypeError: job cannot be sent to a worker: .*a job must be plain data/m);
+    expect(r.stdout).toMatch(/^sweep TypeError$/m);
+  });
+
+  it('an onProgress that throws rejects its task with that error, nothing uncaught', () => {
+    const r = runChild(`
+      const boom = new Error('boom from onProgress');
+      const task = await trainInWorker({ ...job, chunk: 100 }, { onProgress: () => { throw boom; } });
+      try {
+        await task.result;
+        console.log('resolved');
+      } catch (e) {
+        console.log('rejected same=' + (e === boom));
+      }
+    `);
+    expect(r.signal, `the process did not end by itself: ${r.stderr}`).toBeNull();
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe('rejected same=true');
+  });
 });

@@ -57,10 +57,13 @@ export async function loadDatasetSplit(lab: Lab, spec: DatasetSpec): Promise<Dat
   if (spec.kind === 'toy') {
     const seed = spec.seed ?? 0;
     const opts = { noise: spec.noise ?? 0 };
-    return {
-      train: lab.toyDataset(spec.name, { ...opts, n: spec.n ?? 500, seed }),
-      test: lab.toyDataset(spec.name, { ...opts, n: spec.testN ?? 500, seed: seed + 1 }),
-    };
+    const train = lab.toyDataset(spec.name, { ...opts, n: spec.n ?? 500, seed });
+    try {
+      return { train, test: lab.toyDataset(spec.name, { ...opts, n: spec.testN ?? 500, seed: seed + 1 }) };
+    } catch (e) {
+      train.dispose(); // a bad test set must not leave the training set to the garbage collector
+      throw e;
+    }
   }
   if (spec.kind === 'digits') return lab.loadDigits();
   if (spec.kind === 'fashion-mnist') return lab.loadFashionMnist(spec.url);

@@ -80,8 +80,17 @@ function start(worker: WorkerLike, job: TrainingJob, opts: WorkerOptions, listen
   const id = nextId++;
   const result = new Promise<TrainingResult>((resolve, reject) => {
     listeners.set(id, (r) => {
-      if (r.type === 'progress') opts.onProgress?.({ label: job.label, step: r.step, total: r.total, loss: r.loss, evalSteps: r.evalSteps, evalAccuracy: r.evalAccuracy });
-      else if (r.type === 'done') {
+      if (r.type === 'progress') {
+        try {
+          opts.onProgress?.({ label: job.label, step: r.step, total: r.total, loss: r.loss, evalSteps: r.evalSteps, evalAccuracy: r.evalAccuracy });
+        } catch (e) {
+          // The caller's callback failed: the task fails with that error (never an uncaught
+          // exception in this listener), and the run stops.
+          listeners.delete(id);
+          worker.post({ type: 'cancel', id });
+          reject(e);
+        }
+      } else if (r.type === 'done') {
         listeners.delete(id);
         resolve(r.result);
       } else {
@@ -91,7 +100,14 @@ function start(worker: WorkerLike, job: TrainingJob, opts: WorkerOptions, listen
       }
     });
   });
-  worker.post({ type: 'run', id, job, ...(opts.simd === undefined ? {} : { simd: opts.simd }) });
+  try {
+    worker.post({ type: 'run', id, job, ...(opts.simd === undefined ? {} : { simd: opts.simd }) });
+  } catch (e) {
+    // A job holding something structured clone cannot copy (a function, a DOM node, a class
+    // instance with private state): nothing was sent, so nothing will answer.
+    listeners.delete(id);
+    throw new TypeError(`job cannot be sent to a worker: ${e instanceof Error ? e.message : String(e)} (a job must be plain data)`);
+  }
   return {
     result,
     pause: () => worker.post({ type: 'pause', id }),
@@ -117,7 +133,13 @@ async function pool(size: number) {
 /** Trains one job in a new worker; the worker ends when the job does. */
 export async function trainInWorker(job: TrainingJob, opts: WorkerOptions = {}): Promise<TrainingTask> {
   const p = await pool(1);
-  const task = start(p.workers[0]!, job, opts, p.listeners);
+  let task: TrainingTask;
+  try {
+    task = start(p.workers[0]!, job, opts, p.listeners);
+  } catch (e) {
+    p.close(); // the worker ends with the failed call
+    throw e;
+  }
   task.result.then(p.close, p.close);
   return task;
 }

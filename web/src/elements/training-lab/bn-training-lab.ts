@@ -279,9 +279,16 @@ export class BnTrainingLab extends BnBase {
       const input = this.inputs.get(f.key)!;
       const value = String(this.config[f.key]);
       if (input instanceof HTMLSelectElement && ![...input.options].some((o) => o.value === value)) {
-        const o = el('option', undefined, value);
-        o.value = value;
-        input.append(o);
+        // A value set by attribute that is not among the choices gets one extra option, reused
+        // for the next such value (so the list never grows beyond its choices plus one).
+        let custom = [...input.options].find((o) => o.dataset.custom !== undefined);
+        if (!custom) {
+          custom = el('option');
+          custom.dataset.custom = '';
+          input.append(custom);
+        }
+        custom.value = value;
+        custom.textContent = value;
       }
       input.value = value;
     }
