@@ -15,6 +15,9 @@ inline constexpr int kMinBatchSize = 2;
 inline constexpr int kMaxBatchSize = 65536;
 // Steps one Trainer::run() call may take: bounds the metrics one call records.
 inline constexpr int kMaxStepsPerRun = 100000;
+// steps × batch size of one run() call: the example indices of its batches are kept for
+// batchIndices() (64 MiB at most); a longer run is split into several calls.
+inline constexpr size_t kMaxRunBatchIndices = size_t{1} << 24;
 // Entries of an MLP's sizes [IN, hidden..., OUT], and the width of any one of them.
 inline constexpr int kMinSizes = 2;
 inline constexpr int kMaxSizes = 64;

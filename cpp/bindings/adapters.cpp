@@ -10,6 +10,7 @@
 #include "nn/loss.h"
 #include "nn/sequential.h"
 #include "nn/standardize.h"
+#include "base/memory.h"
 
 #ifndef BN_VERSION
 #define BN_VERSION "0.0.0"
@@ -395,6 +396,8 @@ double heap_size() {
   return 0;
 #endif
 }
+bool room() { return has_room(); }
+
 double heap_used() {
 #ifdef __EMSCRIPTEN__
   return static_cast<double>(mallinfo().uordblks);

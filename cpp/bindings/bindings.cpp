@@ -208,4 +208,5 @@ EMSCRIPTEN_BINDINGS(batchnorm_lab) {
   function("version", &a::version);
   function("heapSize", &a::heap_size);
   function("heapUsed", &a::heap_used);
+  function("room", &a::room);
 }

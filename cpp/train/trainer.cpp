@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "base/limits.h"
+#include "base/memory.h"
 #include "nn/loss.h"
 
 namespace bn {
@@ -70,6 +71,12 @@ Status Trainer::init(const MLPConfig& model, const TrainerConfig& cfg, DataView 
   train_ = train;
   test_ = test;
   order_rng_.seed(cfg.data_seed);
+  // The vectors below are sized once, here; checked first so that a full heap refuses the trainer.
+  if (void* probe = std::malloc((static_cast<size_t>(train.n) + static_cast<size_t>(cfg.batch_size)) * sizeof(int32_t) + kReserveBytes)) {
+    std::free(probe);
+  } else {
+    return Status::out_of_memory("cannot allocate the trainer's permutation of " + std::to_string(train.n) + " examples");
+  }
   perm_.resize(static_cast<size_t>(train.n));
   cursor_ = perm_.size();  // forces a shuffle before the first batch
   BN_TRY(batch_x_.resize(static_cast<size_t>(cfg.batch_size) * static_cast<size_t>(in)));
@@ -188,9 +195,35 @@ Status Trainer::run(int steps) {
   if (steps < 0 || steps > kMaxStepsPerRun)
     return Status::range_error("steps must be in [0, " + std::to_string(kMaxStepsPerRun) + "], got " + std::to_string(steps));
   if (diverged()) return Status::state_error("this run diverged at step " + std::to_string(diverged_at_) + "; reset it to train again");
+  const int b = cfg_.batch_size, k = mlp_.linears.back()->out_features();
+  const size_t n_steps = static_cast<size_t>(steps), n_idx = n_steps * static_cast<size_t>(b);
+  if (n_idx > kMaxRunBatchIndices)
+    return Status::range_error("steps × batchSize must be at most " + std::to_string(kMaxRunBatchIndices) +
+                               " (the batch indices of one run are kept), got " + std::to_string(steps) + " × " +
+                               std::to_string(b) + ": run fewer steps per call");
+  // Every container this run fills is sized now, after checking that the heap holds it (and the
+  // reserve of base/memory.h besides): a run either starts with all its memory or not at all.
+  const size_t n_eval = cfg_.eval_every > 0 && test_.n > 0 ? n_steps / static_cast<size_t>(cfg_.eval_every) + 1 : 0;
+  // The last batch's activation inputs (histograms) and the percentile scratch: b × each hidden width.
+  size_t acts = 0;
+  for (size_t l = 0; l + 1 < mlp_.linears.size(); ++l) acts += static_cast<size_t>(b) * static_cast<size_t>(mlp_.linears[l]->out_features());
+  if (!last_acts_.empty()) acts = 0;  // already sized by an earlier run
+  const size_t floats = n_steps * (2 + 3 + mlp_.linears.size()) + 3 * n_eval + acts + static_cast<size_t>(b);
+  if (void* probe = std::malloc(n_idx * sizeof(int32_t) + floats * sizeof(float) + kReserveBytes)) {
+    std::free(probe);
+  } else {
+    return Status::out_of_memory("run(" + std::to_string(steps) + "): its metrics and batch indices do not fit in the wasm heap; run fewer steps per call or free memory");
+  }
   for (auto* v : {&losses_, &batch_acc_, &pct_, &gnorm_, &eval_step_, &eval_loss_, &eval_acc_}) v->clear();
   batch_idx_.clear();
-  const int b = cfg_.batch_size, k = mlp_.linears.back()->out_features();
+  losses_.reserve(n_steps);
+  batch_acc_.reserve(n_steps);
+  if (cfg_.watch_layer >= 0) pct_.reserve(3 * n_steps);
+  gnorm_.reserve(n_steps * mlp_.linears.size());
+  eval_step_.reserve(n_eval);
+  eval_loss_.reserve(n_eval);
+  eval_acc_.reserve(n_eval);
+  batch_idx_.reserve(n_idx);
   const Shape in_shape{2, {b, train_.features, 0, 0}};
   for (int s = 0; s < steps; ++s) {
     save_if_finite();

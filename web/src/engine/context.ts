@@ -24,6 +24,11 @@ export interface Ctx extends LabContext {
   copyIn(ptr: number, data: Float32Array): void;
   /** The engine's limits (cpp/base/limits.h), read once per lab. */
   readonly limits: Readonly<Limits>;
+  /**
+   * Throws a RangeError when the heap has no room for a call (cpp/base/memory.h): asked before
+   * every call into the engine, so that a full heap refuses calls instead of aborting the module.
+   */
+  room(): void;
   /** Throws the JS error matching an engine status other than Ok, with lastStatus()'s message. */
   check(code: StatusCode): void;
   /** A factory's result, or the JS error matching the status it failed with. */
@@ -113,6 +118,13 @@ export function createContext(mod: BnLabModule): Ctx {
     copyIn(ptr, data) {
       mod.HEAPF32.set(data, ptr >> 2);
     },
+    room() {
+      if (!mod.room()) {
+        throw new RangeError(
+          `the wasm heap is full (${mod.heapUsed()} bytes in use): dispose() objects you no longer need, then try again`,
+        );
+      }
+    },
     check(code) {
       if (code === mod.StatusCode.Ok) return;
       throwStatus(code, mod.lastStatus().message);
@@ -178,5 +190,6 @@ export function liveHandle<R extends { delete(): void }>(h: unknown, name?: stri
   const s = typeof h === 'object' && h !== null ? handles.get(h) : undefined;
   if (!s) throw new TypeError(`${name ?? 'this object'} is not a batchnorm-lab object`);
   if (!s.raw) throw new Error(`${name ?? `this ${s.what}`} was used after dispose()`);
+  s.ctx.room();
   return { ctx: s.ctx, raw: s.raw as R };
 }

@@ -80,6 +80,7 @@ export function toyDataset(ctx: Ctx, kind: ToyKind, opts?: ToyOptions): Dataset 
   const seed = o.seed === undefined ? 0 : v.integer('opts.seed', o.seed, 0, Number.MAX_SAFE_INTEGER);
   const toyKinds = ctx.mod.ToyKind;
   const toyKind = [toyKinds.Circle, toyKinds.Xor, toyKinds.Gauss, toyKinds.Spiral][index]!;
+  ctx.room();
   return new Dataset(ctx, ctx.made(ctx.mod.makeToy({ kind: toyKind, n, noise, seed })));
 }
 
@@ -87,6 +88,7 @@ export function parseDataset(ctx: Ctx, bytes: Uint8Array | ArrayBuffer): Dataset
   // An honest view of the bytes (ArrayBuffers and Uint8Arrays from any realm, by internal slot).
   const u8 = v.isArrayBuffer(bytes) ? new Uint8Array(bytes) : v.typedArray('bytes', bytes, 'Uint8Array', 'a Uint8Array or an ArrayBuffer');
   if (u8.length > 2 ** 31 - 1) throw new RangeError('bytes: the file is too large');
+  ctx.room();
   const split = ctx.staged([u8], ([p]) => ctx.mod.parseDataset(p!, u8.length));
   if (!split.train || !split.test) {
     split.train?.delete();

@@ -58,6 +58,7 @@ export function standardize(ctx: Ctx, values: ArrayLike<number>, opts?: Standard
   const eps = o.eps === undefined ? 0 : v.finiteNumber('opts.eps', o.eps, 0);
   const unbiased = o.unbiased === undefined ? false : v.boolean('opts.unbiased', o.unbiased);
   if (unbiased && n < 2) throw new RangeError('values must contain at least two numbers when opts.unbiased is true');
+  ctx.room();
   return ctx.staged([x, x.byteLength], ([px, pz]) => {
     const r = ctx.mod.standardize(px!, n, eps, unbiased, pz!);
     ctx.check(r.code);
@@ -74,6 +75,7 @@ export function crossEntropy(ctx: Ctx, logitsArg: Float32Array, targetsArg: Int3
   const [n, k] = s as [number, number];
   if (targets.length !== n) throw new RangeError(`targets must have N = ${n} class indices, got ${targets.length}`);
   finiteValues('logits', logits);
+  ctx.room();
   return ctx.staged([logits, targets, logits.byteLength], ([pl, pt, pg]) => {
     const r = ctx.mod.crossEntropy(pl!, pt!, n, k, pg!);
     ctx.check(r.code);
@@ -88,6 +90,7 @@ export function mseLoss(ctx: Ctx, predArg: Float32Array, targetArg: Float32Array
   if (target.length !== pred.length) throw new RangeError(`target must have ${pred.length} values like pred, got ${target.length}`);
   finiteValues('pred', pred);
   finiteValues('target', target);
+  ctx.room();
   return ctx.staged([pred, target, pred.byteLength], ([pp, pt, pg]) => {
     const r = ctx.mod.mseLoss(pp!, pt!, pred.length, pg!);
     ctx.check(r.code);

@@ -45,6 +45,7 @@ function product(dims: readonly number[]): number {
 export abstract class Layer extends Handle<RawModule> {
   protected constructor(context: LabContext, make: () => RawModule | null) {
     const ctx = asCtx(context);
+    ctx.room();
     const raw = ctx.made(make()); // a refusing factory throws with its status
     super(context, raw, new.target.name);
     internals.set(this, { ctx, layout: null, owner: null });

@@ -176,6 +176,7 @@ export class Trainer extends Handle<RawTrainer> {
     };
     const train = rawDataset(trainArg, 'opts.train', ctx);
     const test = testArg === undefined ? null : rawDataset(testArg, 'opts.test', ctx);
+    ctx.room();
     const raw = ctx.staged([sizes], ([ps]) => ctx.made(ctx.mod.makeTrainer(ps!, sizes.length, options, train, test)));
     super(context, raw, 'Trainer');
     this.linearLayers = raw.linearLayers();

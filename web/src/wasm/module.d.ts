@@ -225,6 +225,7 @@ export interface BnLabModule {
   version(): string;
   heapSize(): number;
   heapUsed(): number;
+  room(): boolean;
 }
 
 export type BnLabFactory = (overrides: { wasmBinary?: ArrayBuffer | Uint8Array }) => Promise<BnLabModule>;
