@@ -183,6 +183,7 @@ void Trainer::restore_finite() {
   const int k = snap_valid_;
   const float* in = snap_[k].data();
   for (Buffer* b : snap_floats_) {
+    if (b->size() == 0) continue;  // an empty momentum buffer (no momentum) has no data pointer
     std::memcpy(b->data(), in, b->size() * sizeof(float));
     in += b->size();
   }

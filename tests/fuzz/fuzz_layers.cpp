@@ -104,7 +104,8 @@ ModulePtr make_layer(fuzz::Input& in) {
         return nullptr;
       }
       FUZZ_CHECK(o.eps >= 1e-30 && std::isfinite(o.eps), "BatchNorm accepted eps %g", o.eps);
-      FUZZ_CHECK(o.cumulative || (o.momentum >= 0 && o.momentum <= 1), "BatchNorm accepted momentum %g", o.momentum);
+      // Any finite momentum, as torch (only [0, 1] averages, but torch does not check).
+      FUZZ_CHECK(o.cumulative || std::isfinite(o.momentum), "BatchNorm accepted momentum %g", o.momentum);
       return m;
     }
     case 3: return a::make_activation(bn::ActivationKind::ReLU);
