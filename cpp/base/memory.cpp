@@ -3,10 +3,6 @@
 #include <cstdlib>
 #include <new>
 
-#ifdef __EMSCRIPTEN__
-#include <emscripten/heap.h>
-#endif
-
 namespace bn {
 namespace {
 void* g_reserve = nullptr;
@@ -15,11 +11,11 @@ void* g_reserve = nullptr;
 bool has_room() {
   if (!g_reserve) g_reserve = std::malloc(kReserveBytes);
   if (!g_reserve) return false;
-#ifdef __EMSCRIPTEN__
+#if defined(__EMSCRIPTEN__) && defined(BN_MAXIMUM_MEMORY)
   // Fast path, almost every call: while the wasm memory can still grow by a few reserves, malloc
   // grows it on demand, so nothing needs probing (a probe costs ~0.8 µs, a third of a small call).
   const size_t now = __builtin_wasm_memory_size(0) * size_t{65536};
-  if (now + 4 * kReserveBytes <= emscripten_get_heap_max()) return true;
+  if (now + 4 * kReserveBytes <= size_t{BN_MAXIMUM_MEMORY}) return true;
 #endif
   // And as much again for allocations that do not go through operator new (Embind's glue calls
   // malloc directly, e.g. for a returned std::string): probed, then given back.
