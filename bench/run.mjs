@@ -294,7 +294,7 @@ const mis = wasm.misaligned.map((r) => {
   const what = r.product ? `${r.product} ${r.n}×${r.in}→${r.out}` : `BN ${r.shape}`;
   return `${what} ${f(100 * (t(r.misaligned) / t(r.aligned) - 1), 0)}%`;
 });
-p(`  buffers 8 bytes off a 16-byte boundary (Emscripten 3.1.6's malloc aligns to 8 bytes; ctx.stage's block too) change the SIMD kernels' time by: ${mis.join(', ')}.`);
+p(`  buffers 8 bytes off a 16-byte boundary (Emscripten 3.1.6's malloc aligns to 8 bytes; ctx.staged's block too) change the SIMD kernels' time by: ${mis.join(', ')}.`);
 for (const m of train.models) {
   const products = wasm.matmul.filter((r) => r.model === m.model);
   const sum = products.reduce((acc, r) => acc + t(r.simd), 0);

@@ -126,11 +126,11 @@ async function boundaryCounts(spec, state, x, y) {
     };
   };
   for (const cls of ['Module', 'SGD']) for (const name of Object.getOwnPropertyNames(mod[cls].prototype)) wrap(mod[cls].prototype, name);
-  for (const name of ['crossEntropy', 'lastStatus']) wrap(mod, name);
-  const stage = ctx.stage;
-  ctx.stage = (...arrays) => {
+  for (const name of ['crossEntropy', 'lastStatus', 'room']) wrap(mod, name);
+  const staged = ctx.staged;
+  ctx.staged = (arrays, use) => {
     for (const a of arrays) if (typeof a !== 'number') counts.bytesIn += a.byteLength;
-    return stage(...arrays);
+    return staged(arrays, use);
   };
   const copyOut = ctx.copyOut;
   ctx.copyOut = (ptr, length) => {
