@@ -223,8 +223,8 @@ Code trainer_histograms(TrainerHandle& h, uintptr_t out, int bins, double lo, do
 bool simd_build();
 std::string version();
 double heap_size();  // bytes of wasm memory (0 natively)
-double heap_used();
+double heap_used();  // bytes allocated by malloc
 // Whether the heap has room for a call (base/memory.h); JS asks before every call.
-bool room();  // bytes allocated by malloc
+bool room();
 
 }  // namespace bn::adapters
