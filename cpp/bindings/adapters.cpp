@@ -132,6 +132,49 @@ ModulePtr make_activation(ActivationKind kind) {
   return std::make_shared<Activation>(kind);
 }
 
+ModulePtr make_layernorm(int rank, int d0, int d1, int d2, int d3, const LayerNormOptions& o) {
+  if (rank < 1 || rank > 4) {
+    report(Status::range_error("normalizedShape must have 1 to 4 dims, got " + std::to_string(rank)));
+    return nullptr;
+  }
+  Shape s;
+  s.rank = rank;
+  const int d[4] = {d0, d1, d2, d3};
+  for (int i = 0; i < rank; ++i) s.dims[i] = d[i];
+  auto m = std::make_shared<LayerNorm>();
+  if (report(m->init(s, o)) != Code::Ok) return nullptr;
+  return m;
+}
+
+ModulePtr make_groupnorm(int num_groups, int num_channels, const GroupNormOptions& o) {
+  auto m = std::make_shared<GroupNorm>();
+  if (report(m->init(num_groups, num_channels, o)) != Code::Ok) return nullptr;
+  return m;
+}
+
+ModulePtr make_conv2d(const ConvOptions& o) {
+  uint64_t s = 0;
+  if (o.seeded && report(read_seed(o.seed, "seed", &s)) != Code::Ok) return nullptr;
+  auto m = std::make_shared<Conv2d>();
+  Rng local(s);
+  const Conv2dOptions c{o.stride, o.padding, o.bias};
+  if (report(m->init(o.in_channels, o.out_channels, o.kernel_size, c, o.seeded ? local : global_rng())) != Code::Ok)
+    return nullptr;
+  return m;
+}
+
+ModulePtr make_pool2d(Pool2d::Kind kind, int kernel_size, int stride) {
+  if (kind != Pool2d::Kind::Max && kind != Pool2d::Kind::Avg) {
+    report(Status::range_error("unknown pooling"));
+    return nullptr;
+  }
+  auto m = std::make_shared<Pool2d>();
+  if (report(m->init(kind, kernel_size, stride)) != Code::Ok) return nullptr;
+  return m;
+}
+
+ModulePtr make_flatten() { return std::make_shared<Flatten>(); }
+
 ModulePtr make_sequential() { return std::make_shared<Sequential>(); }
 
 Code sequential_add(Module& seq, ModulePtr child) {

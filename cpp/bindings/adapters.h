@@ -17,7 +17,10 @@
 #include "data/dataset.h"
 #include "nn/activation.h"
 #include "nn/batchnorm.h"
+#include "nn/conv.h"
 #include "nn/module.h"
+#include "nn/norm.h"
+#include "nn/pool.h"
 #include "nn/sgd.h"
 #include "train/mlp.h"
 #include "train/trainer.h"
@@ -61,6 +64,23 @@ ModulePtr make_linear(const LinearOptions& o);
 // spatial_dims 1: BatchNorm1d, 2: BatchNorm2d.
 ModulePtr make_batchnorm(int num_features, int spatial_dims, const BatchNormOptions& o);
 ModulePtr make_activation(ActivationKind kind);
+// normalizedShape has `rank` dims, the first four of d0..d3 (unused ones 0).
+ModulePtr make_layernorm(int rank, int d0, int d1, int d2, int d3, const LayerNormOptions& o);
+ModulePtr make_groupnorm(int num_groups, int num_channels, const GroupNormOptions& o);
+
+struct ConvOptions {
+  int in_channels = 1;
+  int out_channels = 1;
+  int kernel_size = 1;
+  int stride = 1;
+  int padding = 0;
+  bool bias = true;
+  bool seeded = false;  // as LinearOptions
+  double seed = 0;
+};
+ModulePtr make_conv2d(const ConvOptions& o);
+ModulePtr make_pool2d(Pool2d::Kind kind, int kernel_size, int stride);
+ModulePtr make_flatten();
 ModulePtr make_sequential();
 Code sequential_add(Module& seq, ModulePtr child);
 Code manual_seed(double seed);

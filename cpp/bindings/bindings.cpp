@@ -33,6 +33,9 @@ EMSCRIPTEN_BINDINGS(batchnorm_lab) {
       .value("Xor", bn::ToyKind::Xor)
       .value("Gauss", bn::ToyKind::Gauss)
       .value("Spiral", bn::ToyKind::Spiral);
+  enum_<bn::Pool2d::Kind>("PoolKind")
+      .value("Max", bn::Pool2d::Kind::Max)
+      .value("Avg", bn::Pool2d::Kind::Avg);
   enum_<bn::StateEntry::Kind>("StateEntryKind")
       .value("Parameter", bn::StateEntry::Parameter)
       .value("FloatBuffer", bn::StateEntry::FloatBuffer)
@@ -73,6 +76,21 @@ EMSCRIPTEN_BINDINGS(batchnorm_lab) {
       .field("cumulative", &bn::BatchNormOptions::cumulative)
       .field("affine", &bn::BatchNormOptions::affine)
       .field("trackRunningStats", &bn::BatchNormOptions::track_running_stats);
+  value_object<bn::LayerNormOptions>("LayerNormOptions")
+      .field("eps", &bn::LayerNormOptions::eps)
+      .field("elementwiseAffine", &bn::LayerNormOptions::elementwise_affine);
+  value_object<bn::GroupNormOptions>("GroupNormOptions")
+      .field("eps", &bn::GroupNormOptions::eps)
+      .field("affine", &bn::GroupNormOptions::affine);
+  value_object<a::ConvOptions>("ConvOptions")
+      .field("inChannels", &a::ConvOptions::in_channels)
+      .field("outChannels", &a::ConvOptions::out_channels)
+      .field("kernelSize", &a::ConvOptions::kernel_size)
+      .field("stride", &a::ConvOptions::stride)
+      .field("padding", &a::ConvOptions::padding)
+      .field("bias", &a::ConvOptions::bias)
+      .field("seeded", &a::ConvOptions::seeded)
+      .field("seed", &a::ConvOptions::seed);
   value_object<bn::SGDOptions>("SGDOptions")
       .field("lr", &bn::SGDOptions::lr)
       .field("momentum", &bn::SGDOptions::momentum)
@@ -194,6 +212,11 @@ EMSCRIPTEN_BINDINGS(batchnorm_lab) {
   function("makeLinear", &a::make_linear);
   function("makeBatchNorm", &a::make_batchnorm);
   function("makeActivation", &a::make_activation);
+  function("makeLayerNorm", &a::make_layernorm);
+  function("makeGroupNorm", &a::make_groupnorm);
+  function("makeConv2d", &a::make_conv2d);
+  function("makePool2d", &a::make_pool2d);
+  function("makeFlatten", &a::make_flatten);
   function("makeSequential", &a::make_sequential);
   function("sequentialAdd", &a::sequential_add);
   function("makeSGD", &a::make_sgd);

@@ -16,6 +16,8 @@ import {
   type BatchNormOptions,
   type LinearOptions,
 } from './layers.js';
+import { AvgPool2d, Conv2d, Flatten, MaxPool2d, type Conv2dOptions, type Pool2dOptions } from './convolution.js';
+import { GroupNorm, LayerNorm, type GroupNormOptions, type LayerNormOptions } from './normalization.js';
 import { SGD, type SGDOptions } from './optim.js';
 import { Trainer, type TrainerOptions } from './trainer.js';
 import * as v from './validate.js';
@@ -69,6 +71,18 @@ export interface Lab {
   readonly Sigmoid: new () => Sigmoid;
   /** tanh(x). */
   readonly Tanh: new () => Tanh;
+  /** Layer normalization over the trailing dims equal to normalizedShape. */
+  readonly LayerNorm: new (normalizedShape: number | readonly number[], opts?: LayerNormOptions) => LayerNorm;
+  /** Group normalization of [N, C, ...] inputs, per example and group of C / numGroups channels. */
+  readonly GroupNorm: new (numGroups: number, numChannels: number, opts?: GroupNormOptions) => GroupNorm;
+  /** 2-D convolution: [N, inChannels, H, W] → [N, outChannels, OH, OW]. */
+  readonly Conv2d: new (inChannels: number, outChannels: number, kernelSize: number, opts?: Conv2dOptions) => Conv2d;
+  /** The maximum of each k × k window. */
+  readonly MaxPool2d: new (kernelSize: number, opts?: Pool2dOptions) => MaxPool2d;
+  /** The mean of each k × k window. */
+  readonly AvgPool2d: new (kernelSize: number, opts?: Pool2dOptions) => AvgPool2d;
+  /** [N, ...] → [N, product of the rest]. */
+  readonly Flatten: new () => Flatten;
   /** One of the four 2-D toy sets (circle, xor, gauss, spiral), generated from a seed. */
   toyDataset(kind: D.ToyKind, opts?: D.ToyOptions): D.Dataset;
   /** Parses a BNDS image dataset (bytes) into its fixed train/test split. */
@@ -194,6 +208,36 @@ function createLab(ctx: Ctx): Lab {
       }
     },
     Tanh: class extends Tanh {
+      constructor() {
+        super(c);
+      }
+    },
+    LayerNorm: class extends LayerNorm {
+      constructor(normalizedShape: number | readonly number[], opts?: LayerNormOptions) {
+        super(c, normalizedShape, opts);
+      }
+    },
+    GroupNorm: class extends GroupNorm {
+      constructor(numGroups: number, numChannels: number, opts?: GroupNormOptions) {
+        super(c, numGroups, numChannels, opts);
+      }
+    },
+    Conv2d: class extends Conv2d {
+      constructor(inChannels: number, outChannels: number, kernelSize: number, opts?: Conv2dOptions) {
+        super(c, inChannels, outChannels, kernelSize, opts);
+      }
+    },
+    MaxPool2d: class extends MaxPool2d {
+      constructor(kernelSize: number, opts?: Pool2dOptions) {
+        super(c, kernelSize, opts);
+      }
+    },
+    AvgPool2d: class extends AvgPool2d {
+      constructor(kernelSize: number, opts?: Pool2dOptions) {
+        super(c, kernelSize, opts);
+      }
+    },
+    Flatten: class extends Flatten {
       constructor() {
         super(c);
       }

@@ -15,6 +15,7 @@ export type Placement = EnumValue<'Placement'>;
 export type InitScheme = EnumValue<'InitScheme'>;
 export type ToyKind = EnumValue<'ToyKind'>;
 export type StateEntryKind = EnumValue<'StateEntryKind'>;
+export type PoolKind = EnumValue<'PoolKind'>;
 export type MetricKind = EnumValue<'MetricKind'>;
 
 export interface StatusInfo {
@@ -51,6 +52,27 @@ export interface BatchNormOptions {
   cumulative: boolean;
   affine: boolean;
   trackRunningStats: boolean;
+}
+
+export interface LayerNormOptions {
+  eps: number;
+  elementwiseAffine: boolean;
+}
+
+export interface GroupNormOptions {
+  eps: number;
+  affine: boolean;
+}
+
+export interface ConvOptions {
+  inChannels: number;
+  outChannels: number;
+  kernelSize: number;
+  stride: number;
+  padding: number;
+  bias: boolean;
+  seeded: boolean;
+  seed: number;
 }
 
 export interface SGDOptions {
@@ -195,6 +217,7 @@ export interface BnLabModule {
   Placement: { BeforeActivation: Placement; AfterActivation: Placement };
   InitScheme: { Torch: InitScheme; He: InitScheme; Xavier: InitScheme; Normal: InitScheme };
   ToyKind: { Circle: ToyKind; Xor: ToyKind; Gauss: ToyKind; Spiral: ToyKind };
+  PoolKind: { Max: PoolKind; Avg: PoolKind };
   StateEntryKind: { Parameter: StateEntryKind; FloatBuffer: StateEntryKind; Counter: StateEntryKind };
   MetricKind: {
     Loss: MetricKind; BatchAccuracy: MetricKind; Percentiles: MetricKind; GradNorms: MetricKind;
@@ -211,6 +234,11 @@ export interface BnLabModule {
   makeLinear(o: LinearOptions): RawModule | null;
   makeBatchNorm(numFeatures: number, spatialDims: number, o: BatchNormOptions): RawModule | null;
   makeActivation(kind: ActivationKind): RawModule | null;
+  makeLayerNorm(rank: number, d0: number, d1: number, d2: number, d3: number, o: LayerNormOptions): RawModule | null;
+  makeGroupNorm(numGroups: number, numChannels: number, o: GroupNormOptions): RawModule | null;
+  makeConv2d(o: ConvOptions): RawModule | null;
+  makePool2d(kind: PoolKind, kernelSize: number, stride: number): RawModule | null;
+  makeFlatten(): RawModule;
   makeSequential(): RawModule;
   sequentialAdd(seq: RawModule, child: RawModule): StatusCode;
   makeSGD(model: RawModule, o: SGDOptions): RawSGD | null;
