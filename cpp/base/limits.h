@@ -18,10 +18,13 @@ inline constexpr int kMaxStepsPerRun = 100000;
 // steps × batch size of one run() call: the example indices of its batches are kept for
 // batchIndices() (64 MiB at most); a longer run is split into several calls.
 inline constexpr size_t kMaxRunBatchIndices = size_t{1} << 24;
-// Entries of an MLP's sizes [IN, hidden..., OUT], and the width of any one of them.
+// Entries of a network's sizes [IN, hidden..., OUT], and the width of any one of them.
 inline constexpr int kMinSizes = 2;
 inline constexpr int kMaxSizes = 64;
 inline constexpr int kMaxLayerWidth = 65536;
+// Conv blocks of a trainer's CNN, and the channels of any one of them.
+inline constexpr int kMaxConvBlocks = 8;
+inline constexpr int kMaxConvChannels = 1024;
 // Points per axis of Trainer::predict_grid, and all of its points.
 inline constexpr int kMaxGridSide = 1024;
 inline constexpr int kMaxGridPoints = 1 << 20;

@@ -344,7 +344,8 @@ uintptr_t dataset_y_ptr(Dataset& d) { return addr(d.y.data()); }
 
 // ---- trainer -------------------------------------------------------------------------------------
 
-TrainerPtr make_trainer(uintptr_t sizes, int nsizes, const TrainerOptions& o, DatasetPtr train, DatasetPtr test) {
+TrainerPtr make_trainer(uintptr_t sizes, int nsizes, uintptr_t convs, int nconvs, uintptr_t norms, int nnorms,
+                        const TrainerOptions& o, DatasetPtr train, DatasetPtr test) {
   if (!train) {
     report(Status::type_error("train: a dataset is required"));
     return nullptr;
@@ -354,7 +355,15 @@ TrainerPtr make_trainer(uintptr_t sizes, int nsizes, const TrainerOptions& o, Da
                                std::to_string(kMaxSizes) + " entries"));
     return nullptr;
   }
-  MLPConfig m;
+  if (nconvs < 0 || nconvs > kMaxConvBlocks) {
+    report(Status::range_error("conv must have at most " + std::to_string(kMaxConvBlocks) + " blocks"));
+    return nullptr;
+  }
+  if (nnorms < 0 || nnorms > kMaxSizes + kMaxConvBlocks) {
+    report(Status::range_error("norm: too many entries"));
+    return nullptr;
+  }
+  NetConfig m;
   TrainerConfig c;
   const Status st = [&]() -> Status {
     if (!is_activation(o.activation)) return Status::range_error("activation: unknown activation");
@@ -368,12 +377,27 @@ TrainerPtr make_trainer(uintptr_t sizes, int nsizes, const TrainerOptions& o, Da
     BN_TRY(read_int(o.watch_layer, "watchLayer", -1, kMaxSizes, &c.watch_layer));
     BN_TRY(read_int(o.watch_unit, "watchUnit", 0, kMaxLayerWidth, &c.watch_unit));
     if (!(o.bn_momentum >= 0 && o.bn_momentum <= 1)) return Status::range_error("bnMomentum must be in [0, 1]");
+    BN_TRY(read_int(o.groups, "groups", 1, kMaxConvChannels, &m.groups));
+    BN_TRY(read_int(o.image_channels, "imageChannels", 1, kMaxLayerWidth, &m.image_channels));
+    BN_TRY(read_int(o.image_height, "imageHeight", 0, kMaxLayerWidth, &m.image_height));
+    BN_TRY(read_int(o.image_width, "imageWidth", 0, kMaxLayerWidth, &m.image_width));
+    BN_TRY(read_int(o.kernel_size, "kernelSize", 1, 15, &m.kernel_size));
+    if (static_cast<unsigned>(o.pool) > 2) return Status::range_error("pool: unknown pooling");
+    m.pool = o.pool;
+    for (int i = 0; i < nnorms; ++i)
+      if (static_cast<unsigned>(ptr<int32_t>(norms)[i]) > 3) return Status::range_error("norm: unknown normalization");
     return Status::ok();
   }();
   if (report(st) != Code::Ok) return nullptr;
   m.sizes.assign(ptr<int32_t>(sizes), ptr<int32_t>(sizes) + nsizes);
   m.activation = o.activation;
-  m.batchnorm = o.batch_norm;
+  m.conv_channels.assign(ptr<int32_t>(convs), ptr<int32_t>(convs) + nconvs);
+  if (nnorms > 0) {
+    m.norms.clear();
+    for (int i = 0; i < nnorms; ++i) m.norms.push_back(static_cast<NormKind>(ptr<int32_t>(norms)[i]));
+  } else {
+    m.norms = {o.batch_norm ? NormKind::Batch : NormKind::None};
+  }
   m.placement = o.placement;
   m.init = o.init;
   m.init_scale = o.init_scale;
@@ -397,8 +421,9 @@ int trainer_step(TrainerHandle& h) { return h.trainer.step(); }
 int trainer_diverged_at(TrainerHandle& h) { return h.trainer.diverged_at(); }
 int trainer_restored_to_step(TrainerHandle& h) { return h.trainer.restored_to_step(); }
 int trainer_linear_layers(TrainerHandle& h) { return h.trainer.linear_layers(); }
+int trainer_weight_layers(TrainerHandle& h) { return h.trainer.weight_layers(); }
 int trainer_hidden_layers(TrainerHandle& h) { return h.trainer.hidden_layers(); }
-ModulePtr trainer_model(TrainerHandle& h) { return h.trainer.mlp().model; }
+ModulePtr trainer_model(TrainerHandle& h) { return h.trainer.net().model; }
 
 uintptr_t trainer_metric_ptr(TrainerHandle& h, MetricKind kind) {
   const auto* v = metric(h, kind);

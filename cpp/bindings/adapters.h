@@ -22,7 +22,7 @@
 #include "nn/norm.h"
 #include "nn/pool.h"
 #include "nn/sgd.h"
-#include "train/mlp.h"
+#include "train/net.h"
 #include "train/trainer.h"
 
 namespace bn::adapters {
@@ -188,6 +188,13 @@ struct TrainerOptions {
   double watch_layer = -1;  // -1: no watched unit
   double watch_unit = 0;
   double explode_factor = 1e4;
+  // The CNN part (see NetConfig); ignored without conv channels.
+  double groups = 2;
+  double image_channels = 1;
+  double image_height = 0;
+  double image_width = 0;
+  double kernel_size = 3;
+  PoolKind pool = PoolKind::Max;
 };
 
 // Keeps its datasets alive for as long as the trainer lives.
@@ -197,8 +204,11 @@ struct TrainerHandle {
 };
 using TrainerPtr = std::shared_ptr<TrainerHandle>;
 
-// sizes: `nsizes` int32 values staged on the heap. test may be null.
-TrainerPtr make_trainer(uintptr_t sizes, int nsizes, const TrainerOptions& o, DatasetPtr train, DatasetPtr test);
+// sizes, convs (channels of each conv block) and norms (NormKind per block, or one for all, or
+// none: then batch_norm decides): int32 arrays of the given lengths staged on the heap. test may
+// be null.
+TrainerPtr make_trainer(uintptr_t sizes, int nsizes, uintptr_t convs, int nconvs, uintptr_t norms, int nnorms,
+                        const TrainerOptions& o, DatasetPtr train, DatasetPtr test);
 
 // The per-step and per-evaluation metrics of the last run() (Trainer's accessors of the same names).
 enum class MetricKind : int {
@@ -216,6 +226,7 @@ int trainer_step(TrainerHandle& h);
 int trainer_diverged_at(TrainerHandle& h);
 int trainer_restored_to_step(TrainerHandle& h);
 int trainer_linear_layers(TrainerHandle& h);
+int trainer_weight_layers(TrainerHandle& h);
 int trainer_hidden_layers(TrainerHandle& h);
 ModulePtr trainer_model(TrainerHandle& h);
 uintptr_t trainer_metric_ptr(TrainerHandle& h, MetricKind kind);

@@ -36,6 +36,15 @@ EMSCRIPTEN_BINDINGS(batchnorm_lab) {
   enum_<bn::Pool2d::Kind>("PoolKind")
       .value("Max", bn::Pool2d::Kind::Max)
       .value("Avg", bn::Pool2d::Kind::Avg);
+  enum_<bn::NormKind>("NormKind")
+      .value("None", bn::NormKind::None)
+      .value("Batch", bn::NormKind::Batch)
+      .value("Layer", bn::NormKind::Layer)
+      .value("Group", bn::NormKind::Group);
+  enum_<bn::PoolKind>("NetPool")
+      .value("Max", bn::PoolKind::Max)
+      .value("Avg", bn::PoolKind::Avg)
+      .value("None", bn::PoolKind::None);
   enum_<bn::StateEntry::Kind>("StateEntryKind")
       .value("Parameter", bn::StateEntry::Parameter)
       .value("FloatBuffer", bn::StateEntry::FloatBuffer)
@@ -133,7 +142,13 @@ EMSCRIPTEN_BINDINGS(batchnorm_lab) {
       .field("evalLimit", &a::TrainerOptions::eval_limit)
       .field("watchLayer", &a::TrainerOptions::watch_layer)
       .field("watchUnit", &a::TrainerOptions::watch_unit)
-      .field("explodeFactor", &a::TrainerOptions::explode_factor);
+      .field("explodeFactor", &a::TrainerOptions::explode_factor)
+      .field("groups", &a::TrainerOptions::groups)
+      .field("imageChannels", &a::TrainerOptions::image_channels)
+      .field("imageHeight", &a::TrainerOptions::image_height)
+      .field("imageWidth", &a::TrainerOptions::image_width)
+      .field("kernelSize", &a::TrainerOptions::kernel_size)
+      .field("pool", &a::TrainerOptions::pool);
   value_object<a::Evaluation>("Evaluation")
       .field("code", &a::Evaluation::code)
       .field("loss", &a::Evaluation::loss)
@@ -197,6 +212,7 @@ EMSCRIPTEN_BINDINGS(batchnorm_lab) {
       .function("divergedAt", &a::trainer_diverged_at)
       .function("restoredToStep", &a::trainer_restored_to_step)
       .function("linearLayers", &a::trainer_linear_layers)
+      .function("weightLayers", &a::trainer_weight_layers)
       .function("hiddenLayers", &a::trainer_hidden_layers)
       .function("model", &a::trainer_model)
       .function("metricPtr", &a::trainer_metric_ptr)

@@ -38,8 +38,8 @@ float quantile(const std::vector<float>& sorted, double q) {
 
 }  // namespace
 
-Status Trainer::init(const MLPConfig& model, const TrainerConfig& cfg, DataView train, DataView test) {
-  BN_TRY(build_mlp(&mlp_, model));
+Status Trainer::init(const NetConfig& model, const TrainerConfig& cfg, DataView train, DataView test) {
+  BN_TRY(build_net(&net_, model));
   const int in = model.sizes.front(), out = model.sizes.back();
   BN_TRY(check_view(train, "train", in, false));
   if (test.n > 0) BN_TRY(check_view(test, "test", in, true));
@@ -57,15 +57,18 @@ Status Trainer::init(const MLPConfig& model, const TrainerConfig& cfg, DataView 
   for (int width : model.sizes)
     if (static_cast<uint64_t>(cfg.batch_size) * static_cast<uint64_t>(width) > kMaxElements)
       return Status::range_error("batchSize × layer width exceeds " + std::to_string(kMaxElements) + " elements");
+  for (size_t size : net_.act_sizes)
+    if (static_cast<uint64_t>(cfg.batch_size) * size > kMaxElements)
+      return Status::range_error("batchSize × a conv block's output exceeds " + std::to_string(kMaxElements) + " elements");
   if (cfg.eval_every < 0) return Status::range_error("evalEvery must be >= 0");
   if (cfg.eval_limit < 0) return Status::range_error("evalLimit must be >= 0");
-  if (cfg.watch_layer >= static_cast<int>(mlp_.act_inputs.size()) || cfg.watch_layer < -1)
+  if (cfg.watch_layer >= static_cast<int>(net_.act_inputs.size()) || cfg.watch_layer < -1)
     return Status::range_error("watchLayer must be -1 or a hidden layer index below " +
-                               std::to_string(mlp_.act_inputs.size()));
-  if (cfg.watch_layer >= 0 && (cfg.watch_unit < 0 || cfg.watch_unit >= model.sizes[static_cast<size_t>(cfg.watch_layer) + 1]))
+                               std::to_string(net_.act_inputs.size()));
+  if (cfg.watch_layer >= 0 && (cfg.watch_unit < 0 || cfg.watch_unit >= net_.act_channels[static_cast<size_t>(cfg.watch_layer)]))
     return Status::range_error("watchUnit is out of range for that layer");
   if (!(cfg.explode_factor > 1)) return Status::range_error("explodeFactor must be > 1");
-  BN_TRY(sgd_.init(mlp_.model, cfg.sgd));
+  BN_TRY(sgd_.init(net_.model, cfg.sgd));
   BN_TRY(init_snapshots());
   cfg_ = cfg;
   train_ = train;
@@ -87,8 +90,8 @@ Status Trainer::init(const MLPConfig& model, const TrainerConfig& cfg, DataView 
   restored_to_ = -1;
   snap_valid_ = -1;
   first_loss_ = -1;
-  mlp_.model->set_training(true);
-  mlp_.model->set_input_grad_needed(false);  // nothing uses the gradient w.r.t. the data
+  net_.model->set_training(true);
+  net_.model->set_input_grad_needed(false);  // nothing uses the gradient w.r.t. the data
   return Status::ok();
 }
 
@@ -112,13 +115,25 @@ Status Trainer::next_batch() {
   return Status::ok();
 }
 
+Shape Trainer::input_shape(int rows) const {
+  Shape s;
+  s.rank = net_.example.rank + 1;
+  s.dims[0] = rows;
+  for (int i = 0; i < net_.example.rank; ++i) s.dims[i + 1] = net_.example.dims[i];
+  return s;
+}
+
 void Trainer::record_percentiles() {
   if (cfg_.watch_layer < 0) return;
-  const Module* m = mlp_.act_inputs[static_cast<size_t>(cfg_.watch_layer)];
-  const size_t units = static_cast<size_t>(m->output_shape().dims[1]);
-  const size_t rows = m->output().size() / units;
-  scratch_.resize(rows);
-  for (size_t r = 0; r < rows; ++r) scratch_[r] = m->output()[r * units + static_cast<size_t>(cfg_.watch_unit)];
+  const Module* m = net_.act_inputs[static_cast<size_t>(cfg_.watch_layer)];
+  // Element (n, unit, s) of the (N, C, S) output: S = 1 after a Linear, H·W after a Conv2d.
+  const Shape& shape = m->output_shape();
+  const size_t n = static_cast<size_t>(shape.dims[0]), units = static_cast<size_t>(shape.dims[1]);
+  const size_t per = m->output().size() / (n * units);
+  scratch_.resize(n * per);
+  for (size_t r = 0; r < n; ++r)
+    for (size_t q = 0; q < per; ++q)
+      scratch_[r * per + q] = m->output()[(r * units + static_cast<size_t>(cfg_.watch_unit)) * per + q];
   std::sort(scratch_.begin(), scratch_.end());
   pct_.push_back(quantile(scratch_, 0.15));
   pct_.push_back(quantile(scratch_, 0.50));
@@ -126,9 +141,9 @@ void Trainer::record_percentiles() {
 }
 
 void Trainer::snapshot_activations() {
-  last_acts_.resize(mlp_.act_inputs.size());
-  for (size_t l = 0; l < mlp_.act_inputs.size(); ++l) {
-    const Buffer& v = mlp_.act_inputs[l]->output();
+  last_acts_.resize(net_.act_inputs.size());
+  for (size_t l = 0; l < net_.act_inputs.size(); ++l) {
+    const Buffer& v = net_.act_inputs[l]->output();
     last_acts_[l].assign(v.data(), v.data() + v.size());
   }
 }
@@ -137,7 +152,7 @@ Status Trainer::init_snapshots() {
   snap_floats_.clear();
   snap_counters_.clear();
   std::vector<StateEntry> entries;
-  mlp_.model->state(entries, "");
+  net_.model->state(entries, "");
   size_t floats = 0;
   for (StateEntry& e : entries) {
     if (e.kind == StateEntry::Counter) {
@@ -196,7 +211,7 @@ Status Trainer::run(int steps) {
   if (steps < 0 || steps > kMaxStepsPerRun)
     return Status::range_error("steps must be in [0, " + std::to_string(kMaxStepsPerRun) + "], got " + std::to_string(steps));
   if (diverged()) return Status::state_error("this run diverged at step " + std::to_string(diverged_at_) + "; reset it to train again");
-  const int b = cfg_.batch_size, k = mlp_.linears.back()->out_features();
+  const int b = cfg_.batch_size, k = net_.classes;
   const size_t n_steps = static_cast<size_t>(steps), n_idx = n_steps * static_cast<size_t>(b);
   if (n_idx > kMaxRunBatchIndices)
     return Status::range_error("steps × batchSize must be at most " + std::to_string(kMaxRunBatchIndices) +
@@ -207,9 +222,12 @@ Status Trainer::run(int steps) {
   const size_t n_eval = cfg_.eval_every > 0 && test_.n > 0 ? n_steps / static_cast<size_t>(cfg_.eval_every) + 1 : 0;
   // The last batch's activation inputs (histograms) and the percentile scratch: b × each hidden width.
   size_t acts = 0;
-  for (size_t l = 0; l + 1 < mlp_.linears.size(); ++l) acts += static_cast<size_t>(b) * static_cast<size_t>(mlp_.linears[l]->out_features());
+  for (size_t size : net_.act_sizes) acts += static_cast<size_t>(b) * size;
   if (!last_acts_.empty()) acts = 0;  // already sized by an earlier run
-  const size_t floats = n_steps * (2 + 3 + mlp_.linears.size()) + 3 * n_eval + acts + static_cast<size_t>(b);
+  size_t watched = static_cast<size_t>(b);  // the percentile scratch: the watched unit's values
+  if (cfg_.watch_layer >= 0)
+    watched *= net_.act_sizes[static_cast<size_t>(cfg_.watch_layer)] / static_cast<size_t>(net_.act_channels[static_cast<size_t>(cfg_.watch_layer)]);
+  const size_t floats = n_steps * (2 + 3 + net_.weight_grads.size()) + 3 * n_eval + acts + watched;
   if (void* probe = std::malloc(n_idx * sizeof(int32_t) + floats * sizeof(float) + kReserveBytes)) {
     std::free(probe);
   } else {
@@ -220,18 +238,18 @@ Status Trainer::run(int steps) {
   losses_.reserve(n_steps);
   batch_acc_.reserve(n_steps);
   if (cfg_.watch_layer >= 0) pct_.reserve(3 * n_steps);
-  gnorm_.reserve(n_steps * mlp_.linears.size());
+  gnorm_.reserve(n_steps * net_.weight_grads.size());
   eval_step_.reserve(n_eval);
   eval_loss_.reserve(n_eval);
   eval_acc_.reserve(n_eval);
   batch_idx_.reserve(n_idx);
-  const Shape in_shape{2, {b, train_.features, 0, 0}};
+  const Shape in_shape = input_shape(b);
   for (int s = 0; s < steps; ++s) {
     save_if_finite();
     BN_TRY(next_batch());
     sgd_.zero_grad();
-    BN_TRY(mlp_.model->forward(batch_x_.data(), in_shape));
-    const float* logits = mlp_.model->output().data();
+    BN_TRY(net_.model->forward(batch_x_.data(), in_shape));
+    const float* logits = net_.model->output().data();
     double loss = 0;
     bool finite = true;
     for (size_t i = 0; i < static_cast<size_t>(b) * static_cast<size_t>(k); ++i) finite = finite && std::isfinite(logits[i]);
@@ -253,11 +271,11 @@ Status Trainer::run(int steps) {
     }
     const size_t pct_mark = pct_.size(), gnorm_mark = gnorm_.size();
     record_percentiles();
-    BN_TRY(mlp_.model->backward(grad_.data()));
+    BN_TRY(net_.model->backward(grad_.data()));
     bool healthy = true;
-    for (Linear* l : mlp_.linears) {
+    for (const Buffer* g : net_.weight_grads) {
       double ss = 0;
-      for (size_t i = 0; i < l->weight_grad().size(); ++i) ss += static_cast<double>(l->weight_grad()[i]) * l->weight_grad()[i];
+      for (size_t i = 0; i < g->size(); ++i) ss += static_cast<double>((*g)[i]) * (*g)[i];
       gnorm_.push_back(static_cast<float>(std::sqrt(ss)));
       healthy = healthy && std::isfinite(gnorm_.back());
     }
@@ -310,20 +328,20 @@ Status Trainer::evaluate(const DataView& d, int limit, double* loss, double* acc
 }
 
 Status Trainer::evaluate_impl(const DataView& d, int limit, double* loss, double* accuracy, bool* finite_outputs) {
-  const int in = mlp_.linears.front()->in_features(), k = mlp_.linears.back()->out_features();
+  const int in = net_.in_features, k = net_.classes;
   BN_TRY(check_view(d, "dataset", in, false));
   const int n = limit > 0 ? std::min(limit, d.n) : d.n;
-  const bool was_training = mlp_.model->training();
-  mlp_.model->set_training(false);
+  const bool was_training = net_.model->training();
+  net_.model->set_training(false);
   double total = 0;
   int correct = 0;
   Buffer g;
   Status st = Status::ok();
   for (int start = 0; start < n && st; start += kChunk) {
     const int rows = std::min(kChunk, n - start);
-    st = mlp_.model->forward(d.x + static_cast<size_t>(start) * static_cast<size_t>(in), Shape{2, {rows, in, 0, 0}});
+    st = net_.model->forward(d.x + static_cast<size_t>(start) * static_cast<size_t>(in), input_shape(rows));
     if (!st) break;
-    const float* logits = mlp_.model->output().data();
+    const float* logits = net_.model->output().data();
     bool finite = true;
     for (size_t i = 0; i < static_cast<size_t>(rows) * static_cast<size_t>(k); ++i) finite = finite && std::isfinite(logits[i]);
     if (!finite) {
@@ -339,7 +357,7 @@ Status Trainer::evaluate_impl(const DataView& d, int limit, double* loss, double
       correct += (std::max_element(row, row + k) - row) == d.y[start + r];
     }
   }
-  mlp_.model->set_training(was_training);
+  net_.model->set_training(was_training);
   BN_TRY(st);
   *loss = total / n;
   *accuracy = static_cast<double>(correct) / n;
@@ -347,15 +365,15 @@ Status Trainer::evaluate_impl(const DataView& d, int limit, double* loss, double
 }
 
 Status Trainer::predict_grid(float* out, double x0, double x1, double y0, double y1, int nx, int ny) {
-  if (mlp_.linears.front()->in_features() != 2) return Status::range_error("predictGrid needs a model with 2 inputs");
-  if (mlp_.linears.back()->out_features() < 2) return Status::range_error("predictGrid needs at least 2 classes");
+  if (net_.example.rank != 1 || net_.in_features != 2) return Status::range_error("predictGrid needs an MLP with 2 inputs");
+  if (net_.classes < 2) return Status::range_error("predictGrid needs at least 2 classes");
   if (nx < 1 || ny < 1 || static_cast<int64_t>(nx) * ny > kMaxGridPoints)
     return Status::range_error("the grid must have between 1 and 1048576 points");
   if (!std::isfinite(x0) || !std::isfinite(x1) || !std::isfinite(y0) || !std::isfinite(y1))
     return Status::range_error("the grid bounds must be finite");
-  const int k = mlp_.linears.back()->out_features();
-  const bool was_training = mlp_.model->training();
-  mlp_.model->set_training(false);
+  const int k = net_.classes;
+  const bool was_training = net_.model->training();
+  net_.model->set_training(false);
   Buffer pts;
   Status st = pts.resize(static_cast<size_t>(std::min(nx * ny, kChunk)) * 2);
   const int total = nx * ny;
@@ -366,9 +384,9 @@ Status Trainer::predict_grid(float* out, double x0, double x1, double y0, double
       pts[static_cast<size_t>(2 * r)] = static_cast<float>(nx > 1 ? x0 + (x1 - x0) * gx / (nx - 1) : x0);
       pts[static_cast<size_t>(2 * r + 1)] = static_cast<float>(ny > 1 ? y0 + (y1 - y0) * gy / (ny - 1) : y0);
     }
-    st = mlp_.model->forward(pts.data(), Shape{2, {rows, 2, 0, 0}});
+    st = net_.model->forward(pts.data(), Shape{2, {rows, 2, 0, 0}});
     if (!st) break;
-    const float* logits = mlp_.model->output().data();
+    const float* logits = net_.model->output().data();
     for (int r = 0; r < rows; ++r) {
       const float* row = logits + static_cast<size_t>(r) * static_cast<size_t>(k);
       const float mx = *std::max_element(row, row + k);
@@ -378,14 +396,14 @@ Status Trainer::predict_grid(float* out, double x0, double x1, double y0, double
       out[start + r] = std::isfinite(p1) ? static_cast<float>(p1) : 0.5f;
     }
   }
-  mlp_.model->set_training(was_training);
+  net_.model->set_training(was_training);
   return st;
 }
 
 Status Trainer::histograms(float* out, int bins, double lo, double hi) {
   if (bins < 1 || bins > kMaxBins) return Status::range_error("bins must be in [1, " + std::to_string(kMaxBins) + "]");
   if (!(hi > lo) || !std::isfinite(lo) || !std::isfinite(hi)) return Status::range_error("the histogram range must be finite with hi > lo");
-  const size_t layers = mlp_.act_inputs.size();
+  const size_t layers = net_.act_inputs.size();
   std::fill(out, out + layers * static_cast<size_t>(bins), 0.0f);
   if (last_acts_.size() != layers) return Status::ok();  // no training step yet
   for (size_t l = 0; l < layers; ++l) {

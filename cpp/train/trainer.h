@@ -2,7 +2,7 @@
 // mini-batch, forward, cross-entropy, backward, SGD) and records the metrics of those steps, so a
 // page can train thousands of steps per second without a JavaScript round trip per step.
 //
-// Deterministic for a configuration: the weights come from MLPConfig::seed, the mini-batch order
+// Deterministic for a configuration: the weights come from NetConfig::seed, the mini-batch order
 // from TrainerConfig::data_seed (a fresh permutation each epoch; the last partial batch of an
 // epoch is dropped so every batch has batch_size examples and BatchNorm never sees a batch of 1).
 //
@@ -14,12 +14,13 @@
 #include <memory>
 #include <vector>
 
-#include "train/mlp.h"
+#include "train/net.h"
 #include "nn/sgd.h"
 
 namespace bn {
 
-// A read-only view of a classification set: x is (N, D) row-major, y is (N) in [0, K).
+// A read-only view of a classification set: x is (N, D) row-major (an image is its D = C·H·W
+// values), y is (N) in [0, K).
 struct DataView {
   const float* x = nullptr;
   const int32_t* y = nullptr;
@@ -36,8 +37,9 @@ struct TrainerConfig {
   int eval_every = 0;
   // Evaluate on at most this many test examples (0: all of them).
   int eval_limit = 0;
-  // Hidden layer (0-based) and unit whose activation input is summarised each step by its
-  // 15th, 50th and 85th percentiles over the batch (Ioffe & Szegedy's Figure 1); -1: none.
+  // Hidden block (0-based: conv blocks, then hidden Linear layers) and unit (feature, or channel
+  // of a conv block) whose activation input is summarised each step by its 15th, 50th and 85th
+  // percentiles over the batch (and positions) (Ioffe & Szegedy's Figure 1); -1: none.
   int watch_layer = -1;
   int watch_unit = 0;
   // A loss above explode_factor × max(1, first loss) counts as divergence, like a non-finite one.
@@ -47,7 +49,7 @@ struct TrainerConfig {
 class Trainer {
  public:
   // The datasets are views: the caller keeps them alive (the bindings hold shared owners).
-  Status init(const MLPConfig& model, const TrainerConfig& cfg, DataView train, DataView test);
+  Status init(const NetConfig& model, const TrainerConfig& cfg, DataView train, DataView test);
 
   // Runs up to `steps` steps; stops early when the run diverges (still Ok: check diverged()).
   // Fails with a StateError when called on a run that has already diverged.
@@ -57,7 +59,7 @@ class Trainer {
   // outputs are not finite (a diverged run) gives a RangeError, never Infinity as a loss.
   Status evaluate(const DataView& d, int limit, double* loss, double* accuracy);
 
-  // Class-1 probability (softmax) of a 2-D-input model on an nx × ny grid over
+  // Class-1 probability (softmax) of a 2-input MLP on an nx × ny grid over
   // [x0, x1] × [y0, y1], row-major with y outermost, in eval mode. out has nx*ny values.
   Status predict_grid(float* out, double x0, double x1, double y0, double y1, int nx, int ny);
 
@@ -74,15 +76,17 @@ class Trainer {
   // or fewer when the last update itself overflowed); -1 before any divergence, or when the run
   // never had a finite state (then nothing was restored).
   int restored_to_step() const { return restored_to_; }
-  int hidden_layers() const { return static_cast<int>(mlp_.act_inputs.size()); }
-  int linear_layers() const { return static_cast<int>(mlp_.linears.size()); }
-  MLP& mlp() { return mlp_; }
+  int hidden_layers() const { return static_cast<int>(net_.act_inputs.size()); }
+  int linear_layers() const { return net_.linear_count; }
+  // Conv2d and Linear layers: the entries of grad_norms() per step.
+  int weight_layers() const { return static_cast<int>(net_.weight_grads.size()); }
+  Net& net() { return net_; }
 
   // Metrics of the last run(): one entry per completed step ...
   const std::vector<float>& losses() const { return losses_; }
   const std::vector<float>& batch_accuracy() const { return batch_acc_; }
   const std::vector<float>& percentiles() const { return pct_; }   // steps × 3 (p15, p50, p85)
-  const std::vector<float>& grad_norms() const { return gnorm_; }  // steps × linear_layers()
+  const std::vector<float>& grad_norms() const { return gnorm_; }  // steps × weight_layers()
   // ... and one per evaluation made during it.
   const std::vector<float>& eval_steps() const { return eval_step_; }
   const std::vector<float>& eval_losses() const { return eval_loss_; }
@@ -104,7 +108,10 @@ class Trainer {
   void save_if_finite();
   void restore_finite();
 
-  MLP mlp_;
+  // The model input of `rows` examples.
+  Shape input_shape(int rows) const;
+
+  Net net_;
   SGD sgd_;
   TrainerConfig cfg_;
   DataView train_, test_;

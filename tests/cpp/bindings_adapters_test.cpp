@@ -201,24 +201,24 @@ TEST(BindingsAdapters, TrainerOptionsByName) {
   o.eval_every = 2;
   o.watch_layer = 0;
 
-  EXPECT_EQ(make_trainer(at(sizes), 3, o, nullptr, nullptr), nullptr);
+  EXPECT_EQ(make_trainer(at(sizes), 3, 0, 0, 0, 0, o, nullptr, nullptr), nullptr);
   EXPECT_EQ(last_status().code, Code::TypeError);
-  EXPECT_EQ(make_trainer(at(sizes), 1, o, train, nullptr), nullptr);
+  EXPECT_EQ(make_trainer(at(sizes), 1, 0, 0, 0, 0, o, train, nullptr), nullptr);
   EXPECT_EQ(last_status().message, "sizes must have between 2 and 64 entries");
   TrainerOptions bad = o;
   bad.batch_size = 1.5;
-  EXPECT_EQ(make_trainer(at(sizes), 3, bad, train, nullptr), nullptr);
+  EXPECT_EQ(make_trainer(at(sizes), 3, 0, 0, 0, 0, bad, train, nullptr), nullptr);
   EXPECT_EQ(last_status().message, "batchSize must be an integer in [2, 65536]");
   bad = o;
   bad.data_seed = std::numeric_limits<double>::quiet_NaN();
-  EXPECT_EQ(make_trainer(at(sizes), 3, bad, train, nullptr), nullptr);
+  EXPECT_EQ(make_trainer(at(sizes), 3, 0, 0, 0, 0, bad, train, nullptr), nullptr);
   EXPECT_EQ(last_status().message, "dataSeed must be an integer in [0, 2^53)");
   bad = o;
   bad.batch_size = 100;  // more than the 64 examples: the trainer's own check, its own code
-  EXPECT_EQ(make_trainer(at(sizes), 3, bad, train, nullptr), nullptr);
+  EXPECT_EQ(make_trainer(at(sizes), 3, 0, 0, 0, 0, bad, train, nullptr), nullptr);
   EXPECT_EQ(last_status().code, Code::RangeError);
 
-  TrainerPtr t = make_trainer(at(sizes), 3, o, train, train);
+  TrainerPtr t = make_trainer(at(sizes), 3, 0, 0, 0, 0, o, train, train);
   ASSERT_NE(t, nullptr);
   EXPECT_EQ(trainer_linear_layers(*t), 2);
   EXPECT_EQ(trainer_hidden_layers(*t), 1);

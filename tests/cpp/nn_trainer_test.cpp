@@ -5,6 +5,7 @@
 #include <cmath>
 #include <vector>
 
+#include "nn/linear.h"
 #include "nn/loss.h"
 #include "base/rng.h"
 #include "train/trainer.h"
@@ -28,11 +29,11 @@ struct Xor {
   DataView view() const { return {x.data(), y.data(), static_cast<int>(y.size()), 2, 2}; }
 };
 
-MLPConfig mlp(bool batchnorm, ActivationKind act = ActivationKind::ReLU) {
-  MLPConfig c;
+NetConfig mlp(bool batchnorm, ActivationKind act = ActivationKind::ReLU) {
+  NetConfig c;
   c.sizes = {2, 16, 16, 2};
   c.activation = act;
-  c.batchnorm = batchnorm;
+  c.norms = {batchnorm ? NormKind::Batch : NormKind::None};
   c.seed = 5;
   return c;
 }
@@ -82,19 +83,28 @@ TEST(Trainer, LearnsXorWithAndWithoutBatchNorm) {
 }
 
 TEST(Trainer, WithAndWithoutBatchNormStartFromTheSameWeights) {
-  MLP a, b;
-  ASSERT_TRUE(build_mlp(&a, mlp(false)).is_ok());
-  ASSERT_TRUE(build_mlp(&b, mlp(true)).is_ok());
-  ASSERT_EQ(a.linears.size(), b.linears.size());
-  for (size_t i = 0; i < a.linears.size(); ++i)
-    for (size_t j = 0; j < a.linears[i]->weight().size(); ++j)
-      ASSERT_EQ(a.linears[i]->weight()[j], b.linears[i]->weight()[j]);
+  Net a, b;
+  ASSERT_TRUE(build_net(&a, mlp(false)).is_ok());
+  ASSERT_TRUE(build_net(&b, mlp(true)).is_ok());
+  auto linears = [](Net& n) {
+    std::vector<Linear*> out;
+    for (size_t i = 0; i < n.model->size(); ++i)
+      if (auto* l = dynamic_cast<Linear*>(&n.model->child(i))) out.push_back(l);
+    return out;
+  };
+  const std::vector<Linear*> la = linears(a), lb = linears(b);
+  ASSERT_EQ(la.size(), 3u);
+  ASSERT_EQ(lb.size(), 3u);
+  for (size_t i = 0; i < la.size(); ++i) {
+    for (size_t j = 0; j < la[i]->weight().size(); ++j) ASSERT_EQ(la[i]->weight()[j], lb[i]->weight()[j]);
+    for (size_t j = 0; j < la[i]->bias().size(); ++j) ASSERT_EQ(la[i]->bias()[j], lb[i]->bias()[j]);
+  }
   EXPECT_EQ(b.model->size(), 3u + 2 * 2 + 0u);  // L BN act L BN act L
 }
 
 TEST(Trainer, HugeLearningRateIsReportedAsDivergedNotNaN) {
   Xor train(256, 5), test(64, 6);
-  MLPConfig c = mlp(false);
+  NetConfig c = mlp(false);
   c.init = InitScheme::Normal;
   c.init_scale = 30;  // huge initial weights
   TrainerConfig t = trainer_cfg(100);
@@ -110,7 +120,7 @@ TEST(Trainer, HugeLearningRateIsReportedAsDivergedNotNaN) {
   EXPECT_GE(tr.restored_to_step(), 0);
   EXPECT_LE(tr.restored_to_step(), tr.step());
   std::vector<StateEntry> entries;
-  tr.mlp().model->state(entries, "");
+  tr.net().model->state(entries, "");
   for (const StateEntry& e : entries)
     if (e.kind != StateEntry::Counter)
       for (size_t i = 0; i < e.value->size(); ++i) ASSERT_TRUE(std::isfinite((*e.value)[i])) << e.name << "[" << i << "]";
@@ -129,8 +139,8 @@ TEST(Trainer, ReplayingTheRecordedBatchesByHandGivesTheSameLosses) {
   Trainer t;
   ASSERT_TRUE(t.init(mlp(true, ActivationKind::Tanh), cfg, train.view(), test.view()).is_ok());
   // An independent copy of the same model and optimiser, driven step by step.
-  MLP m;
-  ASSERT_TRUE(build_mlp(&m, mlp(true, ActivationKind::Tanh)).is_ok());
+  Net m;
+  ASSERT_TRUE(build_net(&m, mlp(true, ActivationKind::Tanh)).is_ok());
   SGD opt;
   ASSERT_TRUE(opt.init(m.model, cfg.sgd).is_ok());
   ASSERT_TRUE(t.run(20).is_ok());
@@ -183,7 +193,7 @@ TEST(Trainer, RejectsBadConfigurations) {
   c = trainer_cfg(0.1);
   c.watch_layer = 2;
   EXPECT_EQ(t.init(mlp(true), c, train.view(), test.view()).code, Code::RangeError);
-  MLPConfig m = mlp(true);
+  NetConfig m = mlp(true);
   m.sizes = {3, 4, 2};
   EXPECT_EQ(t.init(m, trainer_cfg(0.1), train.view(), test.view()).code, Code::RangeError);
 }

@@ -172,7 +172,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   o.watch_unit = in.pick<double>({0, 1, 2, 7, 65536, -1});
   o.explode_factor = in.boolean() ? in.any_double() : 1e4;
 
-  a::TrainerPtr h = a::make_trainer(at(sizes.data()), nsizes, o, train, with_test ? test : nullptr);
+  a::TrainerPtr h = a::make_trainer(at(sizes.data()), nsizes, 0, 0, 0, 0, o, train, with_test ? test : nullptr);
   if (!h) {
     const a::StatusInfo st = a::last_status();
     fuzz::check_status(Status{st.code, st.message}, "make_trainer");
@@ -197,23 +197,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         // floats (running_var may be negative: only the runningVar setter refuses that) and
         // counters in [0, 2^53]; train()/eval() switch its mode between runs.
         std::vector<bn::StateEntry> entries;
-        t.mlp().model->state(entries, "");
+        t.net().model->state(entries, "");
         for (bn::StateEntry& e : entries) {
           if (!in.boolean()) continue;
           if (e.kind == bn::StateEntry::Counter) *e.counter = static_cast<int64_t>(in.seed53() >> in.u8() % 54);
           else
             for (size_t i = 0; i < e.length(); ++i) (*e.value)[i] = in.finite_float();
         }
-        if (in.u8() < 64) t.mlp().model->set_training(in.boolean());
+        if (in.u8() < 64) t.net().model->set_training(in.boolean());
         break;
       }
       case 6: {
         // forward() on that handle, with any batch size: the trainer's next step must not care.
-        const int rows = 1 + in.u8() % 9, features = t.mlp().linears.front()->in_features();
+        const int rows = 1 + in.u8() % 9, features = t.net().in_features;
         std::vector<float> x(static_cast<size_t>(rows) * static_cast<size_t>(features));
         in.fill_floats(x.data(), x.size());
         x.shrink_to_fit();
-        fuzz::check_status(t.mlp().model->forward(x.data(), bn::Shape{2, {rows, features, 0, 0}}), "model forward");
+        fuzz::check_status(t.net().model->forward(x.data(), bn::Shape{2, {rows, features, 0, 0}}), "model forward");
         break;
       }
       case 0:

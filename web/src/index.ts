@@ -12,7 +12,7 @@ export type { Conv2dOptions, Pool2dOptions } from './engine/convolution.js';
 export { SGD } from './engine/optim.js';
 export type { SGDOptions } from './engine/optim.js';
 export { Trainer } from './engine/trainer.js';
-export type { Activation, GridOptions, InitScheme, ModelConfig, Placement, TrainMetrics, TrainerOptions } from './engine/trainer.js';
+export type { Activation, ConvConfig, GridOptions, InitScheme, ModelConfig, Normalization, Placement, Pooling, TrainMetrics, TrainerOptions } from './engine/trainer.js';
 export { Dataset, TOY_KINDS } from './engine/datasets.js';
 export type { DatasetSplit, ToyKind, ToyOptions } from './engine/datasets.js';
 export type { LossResult, Standardized, StandardizeOptions } from './engine/functional.js';

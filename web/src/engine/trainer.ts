@@ -9,18 +9,48 @@ import * as v from './validate.js';
 export type Activation = 'relu' | 'sigmoid' | 'tanh';
 export type Placement = 'before' | 'after';
 export type InitScheme = 'torch' | 'he' | 'xavier' | 'normal';
+/** The normalization of a block: none, BatchNorm (1d/2d), LayerNorm or GroupNorm. */
+export type Normalization = 'none' | 'batch' | 'layer' | 'group';
+export type Pooling = 'max' | 'avg' | 'none';
+const NORMS: readonly Normalization[] = ['none', 'batch', 'layer', 'group'];
+const POOLS: readonly Pooling[] = ['max', 'avg', 'none'];
 const ACTIVATIONS: readonly Activation[] = ['relu', 'sigmoid', 'tanh'];
 const PLACEMENTS: readonly Placement[] = ['before', 'after'];
 const INITS: readonly InitScheme[] = ['torch', 'he', 'xavier', 'normal'];
 
+/**
+ * The convolutional part of a CNN: blocks of Conv2d(k × k, stride 1, padding k/2) → norm →
+ * activation → 2 × 2 pooling, before Flatten and the fully connected layers of `sizes`.
+ */
+export interface ConvConfig {
+  /** Output channels of each conv block, e.g. [8, 16] (1 to 8 blocks). */
+  channels: readonly number[];
+  /** [C, H, W] of one example (C·H·W = sizes[0]); default [1, height, width] of the training set. */
+  input?: readonly number[];
+  /** Odd kernel size k (default 3). */
+  kernelSize?: number;
+  /** Pooling after each block (default 'max'); skipped once a plane is smaller than 2 × 2. */
+  pool?: Pooling;
+}
+
 export interface ModelConfig {
-  /** [IN, hidden..., OUT]: input features, hidden widths, classes. */
+  /** [IN, hidden..., OUT]: input features (C·H·W of an image), hidden widths, classes. */
   sizes: readonly number[];
-  /** Activation after each hidden layer (default 'relu'). */
+  /** Conv blocks before the fully connected layers: makes the model a CNN. */
+  conv?: ConvConfig;
+  /** Activation after each hidden layer or conv block (default 'relu'). */
   activation?: Activation;
-  /** BatchNorm1d in every hidden layer (default false). */
+  /** BatchNorm in every hidden layer and conv block (default false); `norm: 'batch'` says the same. */
   batchNorm?: boolean;
-  /** 'before': Linear → BN → act (default); 'after': Linear → act → BN. */
+  /**
+   * The normalization of every block (conv blocks, then hidden layers), or one per block
+   * (default: 'batch' with batchNorm, else 'none'). 'layer' normalises each example's features
+   * (a conv block: its [C, H, W]); 'group' is GroupNorm(groups, channels).
+   */
+  norm?: Normalization | readonly Normalization[];
+  /** GroupNorm's number of groups (default 2); it must divide each normalised width. */
+  groups?: number;
+  /** 'before': Linear → norm → act (default); 'after': Linear → act → norm. */
   placement?: Placement;
   /** 'torch' U(±1/√IN) (default), 'he' N(0, √(2/IN)), 'xavier' N(0, √(2/(IN+OUT))), 'normal' N(0, initScale). */
   init?: InitScheme;
@@ -75,7 +105,7 @@ export interface TrainMetrics {
   batchAccuracy: Float32Array;
   /** 15th, 50th, 85th percentile of the watched unit's input, 3 per step (empty without watch). */
   percentiles: Float32Array;
-  /** L2 norm of each Linear layer's weight gradient, linearLayers per step. */
+  /** L2 norm of each Conv2d and Linear layer's weight gradient, weightLayers per step. */
   gradNorms: Float32Array;
   /** Steps at which the test set was evaluated. */
   evalSteps: Float32Array;
@@ -118,14 +148,44 @@ class TrainerModel extends Layer {
   }
 }
 
+/** The normalization of each block as the engine's NormKind numbers (empty: batchNorm decides). */
+function readNorms(ctx: Ctx, m: Partial<ModelConfig>): Int32Array {
+  const N = ctx.mod.NormKind;
+  const kinds = [N.None, N.Batch, N.Layer, N.Group].map((k) => k.value);
+  const arg: unknown = m.norm;
+  const bn = m.batchNorm;
+  if (arg === undefined) return new Int32Array(0);
+  let list: number[];
+  if (Array.isArray(arg)) {
+    const count = arg.length;
+    if (count < 1 || count > ctx.limits.maxSizes) throw new RangeError(`opts.model.norm must have 1 to ${ctx.limits.maxSizes} entries`);
+    list = [];
+    for (let i = 0; i < count; i++) list.push(kinds[NORMS.indexOf(pickName(`opts.model.norm[${i}]`, arg[i], NORMS))]!);
+  } else {
+    list = [kinds[NORMS.indexOf(pickName('opts.model.norm', arg, NORMS))]!];
+  }
+  if (bn !== undefined && v.boolean('opts.model.batchNorm', bn) !== list.every((k) => k === N.Batch.value)) {
+    throw new RangeError('opts.model.batchNorm contradicts opts.model.norm: give one of them');
+  }
+  return Int32Array.from(list);
+}
+
+function pickName<T extends string>(name: string, value: unknown, choices: readonly T[]): T {
+  if (typeof value !== 'string') throw new TypeError(`${name} must be one of ${choices.join(', ')}, got ${v.describe(value)}`);
+  if (!choices.includes(value as T)) throw new RangeError(`${name} must be one of ${choices.join(', ')}, got ${JSON.stringify(value)}`);
+  return value as T;
+}
+
 /**
- * Trains an MLP on a dataset with SGD and cross-entropy, entirely inside the engine.
+ * Trains an MLP or a small CNN on a dataset with SGD and cross-entropy, entirely inside the engine.
  * Deterministic: the same options give the same numbers on every run and build.
  */
 export class Trainer extends Handle<RawTrainer> {
   /** Linear layers (hidden layers + output layer). */
   readonly linearLayers: number;
-  /** Hidden layers (each: Linear, activation, optional BN). */
+  /** Conv2d and Linear layers: the entries of gradNorms per step. */
+  readonly weightLayers: number;
+  /** Hidden blocks (conv blocks, then hidden Linear layers; each with its activation and norm). */
   readonly hiddenLayers: number;
 
   protected constructor(context: LabContext, opts: TrainerOptions) {
@@ -152,6 +212,35 @@ export class Trainer extends Handle<RawTrainer> {
     if (lr === undefined) throw new TypeError('opts.lr is required (the learning rate, e.g. 0.1)');
     const watchArg: unknown = o.watch;
     const watch = watchArg === undefined || watchArg === null ? null : v.options<{ layer: number; unit: number }>('opts.watch', watchArg);
+    const norms = readNorms(ctx, m);
+    const groupsArg: unknown = m.groups;
+    const groups = groupsArg === undefined ? 2 : v.integer('opts.model.groups', groupsArg, 1, 1024);
+    const convArg: unknown = m.conv;
+    const conv = convArg === undefined ? null : v.options<ConvConfig>('opts.model.conv', convArg);
+    let channels = new Int32Array(0);
+    let input: number[] | null = null;
+    let kernelSize = 3;
+    let pool: Pooling = 'max';
+    if (conv) {
+      const ch: unknown = conv.channels;
+      if (!Array.isArray(ch)) throw new TypeError(`opts.model.conv.channels must be an array like [8, 16], got ${v.describe(ch)}`);
+      const n = ch.length;
+      if (n < 1 || n > 8) throw new RangeError(`opts.model.conv.channels must have 1 to 8 entries, got ${n}`);
+      channels = new Int32Array(n);
+      for (let i = 0; i < n; i++) channels[i] = v.integer(`opts.model.conv.channels[${i}]`, ch[i], 1, 1024);
+      const inputArg: unknown = conv.input;
+      if (inputArg !== undefined) {
+        input = v.shape('opts.model.conv.input', inputArg, lim.maxElements);
+        if (input.length !== 3) throw new RangeError(`opts.model.conv.input must be [C, H, W], got [${input.join(', ')}]`);
+      }
+      const k: unknown = conv.kernelSize;
+      if (k !== undefined) {
+        kernelSize = v.integer('opts.model.conv.kernelSize', k, 1, 15);
+        if (kernelSize % 2 === 0) throw new RangeError(`opts.model.conv.kernelSize must be odd (padding k/2 keeps the size), got ${kernelSize}`);
+      }
+      const poolArg: unknown = conv.pool;
+      if (poolArg !== undefined) pool = pickName('opts.model.conv.pool', poolArg, POOLS);
+    }
     const { ActivationKind: A, Placement: P, InitScheme: I } = ctx.mod;
     const options: RawTrainerOptions = {
       activation: pick('opts.model.activation', m.activation, ACTIVATIONS, [A.ReLU, A.Sigmoid, A.Tanh], 'relu'),
@@ -173,13 +262,32 @@ export class Trainer extends Handle<RawTrainer> {
       watchLayer: watch ? v.integer('opts.watch.layer', watch.layer, 0, lim.maxSizes) : -1,
       watchUnit: watch ? v.integer('opts.watch.unit', watch.unit, 0, lim.maxLayerWidth - 1) : 0,
       explodeFactor: o.explodeFactor === undefined ? 1e4 : v.finiteNumber('opts.explodeFactor', o.explodeFactor, 1, Infinity, true),
+      groups,
+      imageChannels: 1,
+      imageHeight: 0,
+      imageWidth: 0,
+      kernelSize,
+      pool: [ctx.mod.NetPool.Max, ctx.mod.NetPool.Avg, ctx.mod.NetPool.None][POOLS.indexOf(pool)]!,
     };
+    if (conv) {
+      // The image shape: given, or the training set's (one channel).
+      const d = trainArg as Dataset;
+      const [c, h, w] = input ?? [1, d.height, d.width];
+      if (!h || !w) throw new RangeError('opts.model.conv.input is required: the training set has no image shape (give [C, H, W])');
+      if (c! * h * w !== sizes[0]) {
+        throw new RangeError(`opts.model.conv.input [${c}, ${h}, ${w}] has ${c! * h * w} values but opts.model.sizes[0] is ${sizes[0]}`);
+      }
+      Object.assign(options, { imageChannels: c, imageHeight: h, imageWidth: w });
+    }
     const train = rawDataset(trainArg, 'opts.train', ctx);
     const test = testArg === undefined ? null : rawDataset(testArg, 'opts.test', ctx);
     ctx.room();
-    const raw = ctx.staged([sizes], ([ps]) => ctx.made(ctx.mod.makeTrainer(ps!, sizes.length, options, train, test)));
+    const raw = ctx.staged([sizes, channels, norms], ([ps, pc, pn]) =>
+      ctx.made(ctx.mod.makeTrainer(ps!, sizes.length, pc!, channels.length, pn!, norms.length, options, train, test)),
+    );
     super(context, raw, 'Trainer');
     this.linearLayers = raw.linearLayers();
+    this.weightLayers = raw.weightLayers();
     this.hiddenLayers = raw.hiddenLayers();
   }
 
@@ -250,7 +358,7 @@ export class Trainer extends Handle<RawTrainer> {
     return { loss: e.loss, accuracy: e.accuracy };
   }
 
-  /** P(class 1) on an nx × ny grid, row-major with y outermost (2-input models; eval mode). */
+  /** P(class 1) on an nx × ny grid, row-major with y outermost (2-input MLPs; eval mode). */
   predictGrid(opts?: GridOptions): Float32Array {
     const { ctx } = this.#live();
     const o = v.options<GridOptions>('opts', opts);

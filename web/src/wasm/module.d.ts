@@ -16,6 +16,8 @@ export type InitScheme = EnumValue<'InitScheme'>;
 export type ToyKind = EnumValue<'ToyKind'>;
 export type StateEntryKind = EnumValue<'StateEntryKind'>;
 export type PoolKind = EnumValue<'PoolKind'>;
+export type NormKind = EnumValue<'NormKind'>;
+export type NetPool = EnumValue<'NetPool'>;
 export type MetricKind = EnumValue<'MetricKind'>;
 
 export interface StatusInfo {
@@ -134,6 +136,12 @@ export interface TrainerOptions {
   watchLayer: number;
   watchUnit: number;
   explodeFactor: number;
+  groups: number;
+  imageChannels: number;
+  imageHeight: number;
+  imageWidth: number;
+  kernelSize: number;
+  pool: NetPool;
 }
 
 export interface Evaluation {
@@ -199,6 +207,7 @@ export interface RawTrainer {
   divergedAt(): number;
   restoredToStep(): number;
   linearLayers(): number;
+  weightLayers(): number;
   hiddenLayers(): number;
   model(): RawModule;
   metricPtr(kind: MetricKind): number;
@@ -218,6 +227,8 @@ export interface BnLabModule {
   InitScheme: { Torch: InitScheme; He: InitScheme; Xavier: InitScheme; Normal: InitScheme };
   ToyKind: { Circle: ToyKind; Xor: ToyKind; Gauss: ToyKind; Spiral: ToyKind };
   PoolKind: { Max: PoolKind; Avg: PoolKind };
+  NormKind: { None: NormKind; Batch: NormKind; Layer: NormKind; Group: NormKind };
+  NetPool: { Max: NetPool; Avg: NetPool; None: NetPool };
   StateEntryKind: { Parameter: StateEntryKind; FloatBuffer: StateEntryKind; Counter: StateEntryKind };
   MetricKind: {
     Loss: MetricKind; BatchAccuracy: MetricKind; Percentiles: MetricKind; GradNorms: MetricKind;
@@ -248,7 +259,7 @@ export interface BnLabModule {
   standardize(x: number, n: number, eps: number, unbiased: boolean, z: number): StandardizeResult;
   makeToy(o: ToyOptions): RawDataset | null;
   parseDataset(bytes: number, length: number): Split;
-  makeTrainer(sizes: number, nsizes: number, o: TrainerOptions, train: RawDataset, test: RawDataset | null): RawTrainer | null;
+  makeTrainer(sizes: number, nsizes: number, convs: number, nconvs: number, norms: number, nnorms: number, o: TrainerOptions, train: RawDataset, test: RawDataset | null): RawTrainer | null;
   simdBuild(): boolean;
   version(): string;
   heapSize(): number;
