@@ -97,6 +97,15 @@ const sizeCtors: SizeCtor[] = [
   { call: 'new BatchNorm2d', argName: 'numFeatures', arg: named('numFeatures', 'numChannels'), make: (lab, v) => new lab.BatchNorm2d(v as number) },
   { call: 'new Linear', argName: 'inFeatures', arg: named('inFeatures'), make: (lab, v) => new lab.Linear(v as number, 2) },
   { call: 'new Linear', argName: 'outFeatures', arg: named('outFeatures'), make: (lab, v) => new lab.Linear(2, v as number) },
+  // An array normalizedShape is valid, so the bad value goes inside one.
+  { call: 'new LayerNorm', argName: 'normalizedShape', arg: named('normalizedShape'), make: (lab, v) => new lab.LayerNorm([2, v as number]) },
+  { call: 'new GroupNorm', argName: 'numGroups', arg: named('numGroups'), make: (lab, v) => new lab.GroupNorm(v as number, 4) },
+  { call: 'new GroupNorm', argName: 'numChannels', arg: named('numChannels'), make: (lab, v) => new lab.GroupNorm(1, v as number) },
+  { call: 'new Conv2d', argName: 'inChannels', arg: named('inChannels'), make: (lab, v) => new lab.Conv2d(v as number, 2, 3) },
+  { call: 'new Conv2d', argName: 'outChannels', arg: named('outChannels'), make: (lab, v) => new lab.Conv2d(2, v as number, 3) },
+  { call: 'new Conv2d', argName: 'kernelSize', arg: named('kernelSize'), make: (lab, v) => new lab.Conv2d(2, 2, v as number) },
+  { call: 'new MaxPool2d', argName: 'kernelSize', arg: named('kernelSize'), make: (lab, v) => new lab.MaxPool2d(v as number) },
+  { call: 'new AvgPool2d', argName: 'kernelSize', arg: named('kernelSize'), make: (lab, v) => new lab.AvgPool2d(v as number) },
 ];
 for (const s of sizeCtors) {
   const typeBad: unknown[] = [1.5, NaN, Infinity, -Infinity, '3', undefined, null, 3n, {}, [3]];
@@ -130,6 +139,34 @@ for (const cls of ['BatchNorm1d', 'BatchNorm2d'] as const) {
     add({ call: `new ${cls}`, arg: 'opts', bad: fmt(v), error: TypeError, names: named('opts', 'options'), run: (t) => t.own(make(t.lab, v)) });
   }
 }
+// Options of the normalization family and the CNN layers.
+const layerOpts: [string, (lab: Lab, opts: unknown) => unknown, string, unknown, ErrorClass][] = [];
+for (const [cls, make] of [
+  ['LayerNorm', (lab: Lab, o: unknown) => new lab.LayerNorm(4, o as Any)],
+  ['GroupNorm', (lab: Lab, o: unknown) => new lab.GroupNorm(2, 4, o as Any)],
+] as const) {
+  for (const v of [0, -1e-5, NaN, Infinity]) layerOpts.push([cls, make, 'eps', v, RangeError]);
+  for (const v of ['1e-5', null]) layerOpts.push([cls, make, 'eps', v, TypeError]);
+  layerOpts.push([cls, make, cls === 'LayerNorm' ? 'elementwiseAffine' : 'affine', 1, TypeError]);
+}
+const conv = (lab: Lab, o: unknown) => new lab.Conv2d(2, 3, 3, o as Any);
+for (const [key, v, error] of [['stride', 0, RangeError], ['stride', 1.5, TypeError], ['stride', 2 ** 31, RangeError], ['padding', -1, RangeError],
+  ['padding', '1', TypeError], ['padding', 2 ** 31, RangeError], ['bias', 'no', TypeError], ['seed', -1, RangeError], ['seed', 0.5, TypeError]] as [string, unknown, ErrorClass][])
+  layerOpts.push(['Conv2d', conv, key, v, error]);
+for (const [cls, make] of [['MaxPool2d', (lab: Lab, o: unknown) => new lab.MaxPool2d(2, o as Any)], ['AvgPool2d', (lab: Lab, o: unknown) => new lab.AvgPool2d(2, o as Any)]] as const)
+  for (const [v, error] of [[0, RangeError], [-2, RangeError], [2.5, TypeError], ['2', TypeError]] as [unknown, ErrorClass][]) layerOpts.push([cls, make, 'stride', v, error]);
+for (const [cls, make, key, v, error] of layerOpts)
+  add({ call: `new ${cls}`, arg: `opts.${key}`, bad: fmt(v), error, names: named(key), run: (t) => t.own(make(t.lab, { [key]: v })) });
+for (const [cls, make] of [['LayerNorm', (lab: Lab, o: unknown) => new lab.LayerNorm(4, o as Any)], ['Conv2d', conv], ['MaxPool2d', (lab: Lab, o: unknown) => new lab.MaxPool2d(2, o as Any)]] as const)
+  add({ call: `new ${cls}`, arg: 'opts', bad: fmt('fast'), error: TypeError, names: named('opts', 'options'), run: (t) => t.own(make(t.lab, 'fast')) });
+add({ call: 'new GroupNorm', arg: 'numGroups, numChannels', bad: '3, 4 (3 does not divide 4)', error: RangeError, names: named('numGroups', 'numChannels'),
+  run: (t) => t.own(new t.lab.GroupNorm(3, 4)) });
+add({ call: 'new LayerNorm', arg: 'normalizedShape', bad: fmt([]), error: RangeError, names: named('normalizedShape'), run: (t) => t.own(new t.lab.LayerNorm([])) });
+add({ call: 'new LayerNorm', arg: 'normalizedShape', bad: fmt([1, 2, 3, 4, 5]), error: RangeError, names: named('normalizedShape'), run: (t) => t.own(new t.lab.LayerNorm([1, 2, 3, 4, 5])) });
+add({ call: 'new LayerNorm', arg: 'normalizedShape', bad: fmt('4'), error: TypeError, names: named('normalizedShape'), run: (t) => t.own(new t.lab.LayerNorm('4' as Any)) });
+add({ call: 'new Conv2d', arg: 'outChannels, inChannels, kernelSize', bad: '4096, 4096, 5 (weight 2**28.6 elements)', error: RangeError,
+  names: named('outChannels', 'inChannels', 'kernelSize'), noAlloc: true, run: (t) => t.own(new t.lab.Conv2d(4096, 4096, 5)) });
+
 for (const [key, v] of [['bias', 1], ['bias', 'yes'], ['seed', '1'], ['seed', 1.5], ['seed', NaN]] as [string, unknown][]) {
   add({ call: 'new Linear', arg: `opts.${key}`, bad: fmt(v), error: TypeError, names: named(key), run: (t) => t.own(new t.lab.Linear(3, 2, { [key]: v } as Any)) });
 }
@@ -174,6 +211,22 @@ const targets: Target[] = [
     mismatch: [3, 3], negative: [-2, -3], fractional: [1.5, 4], zero: [0, 3],
     huge: [[1e9, 1e9], [2 ** 31, 3]], wraps: [2 ** 32 + 2, 3], overflow32: [65536, 65536],
     wrongRank: [[1, 1, 1, 2, 3]],
+  })),
+  // The CNN layers and the normalization family, all on x [2, 3, 4, 4] (96 values). A rank-3
+  // shape is one unbatched image for Conv2d and the pools, so their wrong ranks are 1, 2 and 5.
+  ...([
+    ['Conv2d', (lab: Lab, t: Ctx) => t.own(new lab.Conv2d(3, 2, 3, { padding: 1, seed: 1 })), 64, [2, 4, 3, 4]],
+    ['MaxPool2d', (lab: Lab, t: Ctx) => t.own(new lab.MaxPool2d(2)), 24, undefined],
+    ['AvgPool2d', (lab: Lab, t: Ctx) => t.own(new lab.AvgPool2d(2)), 24, undefined],
+    ['LayerNorm', (lab: Lab, t: Ctx) => t.own(new lab.LayerNorm([4, 4])), 96, [2, 3, 8, 2]],
+    ['GroupNorm', (lab: Lab, t: Ctx) => t.own(new lab.GroupNorm(1, 3)), 96, [2, 4, 3, 4]],
+    ['Flatten', (lab: Lab, t: Ctx) => t.own(new lab.Flatten()), 96, undefined],
+  ] as [string, (lab: Lab, t: Ctx) => Any, number, number[] | undefined][]).map(([name, make, outLength, wrongFeatures]): Target => ({
+    name, make, shape: [2, 3, 4, 4], outLength,
+    mismatch: [2, 3, 4, 5], negative: [-2, 3, -4, 4], fractional: [0.5, 3, 8, 8], zero: [2, 3, 0, 4],
+    huge: [[1e9, 3, 1e9, 1], [2 ** 31, 3, 1, 1]], wraps: [2, 3, 2 ** 32 + 4, 4], overflow32: [65536, 3, 65536, 1],
+    wrongRank: name === 'LayerNorm' || name === 'GroupNorm' || name === 'Flatten' ? [[96], [1, 2, 3, 4, 4]] : [[96], [8, 12], [1, 2, 3, 4, 4]],
+    ...(wrongFeatures ? { wrongFeatures } : {}),
   })),
   {
     name: 'Sequential',
@@ -225,6 +278,21 @@ add({
     return fc.forward(f32(128), [128, 1]);
   },
 });
+
+// Windows larger than what they slide over.
+add({ call: 'Conv2d.forward', arg: 'shape', bad: '[2, 3, 1, 1] into Conv2d(3, 2, 5, { padding: 1 }) (padded 3×3 < 5×5)', error: RangeError,
+  names: /shape.*larger than the padded input/, run: (t) => t.own(new t.lab.Conv2d(3, 2, 5, { padding: 1 })).forward(f32(6), [2, 3, 1, 1]) });
+for (const cls of ['MaxPool2d', 'AvgPool2d'] as const)
+  add({ call: `${cls}.forward`, arg: 'shape', bad: `[2, 3, 1, 48] into ${cls}(2)`, error: RangeError, names: /shape.*larger than the input/,
+    run: (t) => t.own(new (t.lab as Any)[cls](2)).forward(f32(288), [2, 3, 1, 48]) });
+// Conv2d's patches would exceed the limit although input and output fit: padding alone makes
+// 2999² output positions of 3×3 patches out of one input value.
+add({ call: 'Conv2d.forward', arg: 'shape', bad: '[1, 1, 1, 1] into Conv2d(1, 1, 3, { padding: 1500 }) (patches 2**26.3 elements)', error: RangeError,
+  names: named('shape'), noAlloc: true, run: (t) => {
+    const c = t.own(new t.lab.Conv2d(1, 1, 3, { padding: 1500, seed: 1 }));
+    heapMark(t.lab);
+    return c.forward(f32(1), [1, 1, 1, 1]);
+  } });
 
 // ---- backward: dy
 for (const g of targets) {
