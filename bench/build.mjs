@@ -85,7 +85,8 @@ export async function buildWasmBench(log) {
     const sources = [
       ...kernels.filter((f) => f.endsWith('_ref.cpp')).map((f) => [`cpp/kernels/${f}`, ['-fno-vectorize', '-fno-slp-vectorize']]),
       ...(simd ? kernels.filter((f) => f.endsWith('_simd.cpp')).map((f) => [`cpp/kernels/${f}`, []]) : []),
-      ['cpp/nn/loss.cpp', []],
+      // The layers the ConvTrain and NormTrain cases time, and what they stand on.
+      ...['cpp/nn/loss.cpp', 'cpp/nn/module.cpp', 'cpp/nn/conv.cpp', 'cpp/nn/norm.cpp', 'cpp/base/memory.cpp'].map((f) => [f, []]),
       ['bench/wasm/kbench.cpp', []],
     ];
     const objects = sources.map(([src]) => `${obj}/${src.split('/').pop().replace('.cpp', '.o')}`);

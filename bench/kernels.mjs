@@ -48,7 +48,7 @@ if (!simd.simd || scalar.simd) throw new Error('kbench-simd must be the SIMD bui
 // The kinds, read from the module (bench/cpp/kernel_cases.h, generated from cpp/kernels/kernels.inc).
 const K = simd.kinds();
 if (JSON.stringify(scalar.kinds()) !== JSON.stringify(K)) throw new Error('kbench-simd and kbench-scalar list different kinds');
-for (const name of ['LinearForward', 'LinearBackwardInput', 'LinearBackwardParams', 'BnTrain', 'MlpStep', 'Ceiling']) {
+for (const name of ['LinearForward', 'LinearBackwardInput', 'LinearBackwardParams', 'BnTrain', 'MlpStep', 'Ceiling', 'ConvTrain', 'NormTrain']) {
   if (!(name in K)) throw new Error(`bench/kernels.mjs expects the kind ${name}; the module has ${Object.keys(K).join(', ')}`);
 }
 const KIND_COUNT = Object.keys(K).length;
@@ -97,7 +97,7 @@ for (const s of simd.list(1)) {
 const sizes = simd.list(2);
 const catalogue = [];
 for (let kind = 0; kind < KIND_COUNT; kind++) {
-  if (kind === K.BnTrain || kind === K.MlpStep || kind === K.Ceiling) continue;
+  if (kind >= K.BnTrain) continue; // the composite cases come after the signatures
   for (let e = 0; e < simd.count(kind); e++) {
     const z = sizes[kind];
     const id = `cat:${kind}:${e}`;
@@ -133,6 +133,19 @@ for (let e = 0; e < simd.count(K.MlpStep); e++) {
   mlp.push(row);
 }
 
+// The layers: Conv2d and LayerNorm/GroupNorm as the engine runs them, each module in its own
+// variant (the SIMD module's layers use the SIMD kernels, the scalar module's the references).
+const layers = [];
+for (const kind of [K.ConvTrain, K.NormTrain]) {
+  for (let e = 0; e < simd.count(kind); e++) {
+    const id = `layer:${kind}:${e}`;
+    const row = { layer: kind === K.ConvTrain ? 'Conv2d' : 'norm', name: simd.name(kind, e), flops: kind === K.ConvTrain, id };
+    add(`${id}:simd`, simd, kind, e, SIMD, 0, 0, 0, row);
+    add(`${id}:scalar`, scalar, kind, e, REF, 0, 0, 0, row);
+    layers.push(row);
+  }
+}
+
 const t0 = Date.now();
 const times = await measureInterleaved(jobs, {
   rounds: quick ? 2 : 5,
@@ -151,6 +164,7 @@ process.stdout.write(
     bn: bn.map((r) => ({ ...r, simd: result(`${r.id}:simd`), scalar: result(`${r.id}:scalar`) })),
     catalogue: catalogue.map((r) => ({ ...r, simd: result(`${r.id}:simd`), simdref: result(`${r.id}:simdref`), scalar: result(`${r.id}:scalar`) })),
     mlp: mlp.map((r) => ({ ...r, simd: result(`${r.id}:simd`), scalar: result(`${r.id}:scalar`) })),
+    layers: layers.map((r) => ({ ...r, simd: result(`${r.id}:simd`), scalar: result(`${r.id}:scalar`) })),
     misaligned: aligned.map((r) => ({ ...r, aligned: result(`${r.key}:simd`), misaligned: result(`${r.key}:simd:misaligned`) })),
   }) + '\n',
 );

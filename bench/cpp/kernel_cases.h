@@ -22,7 +22,9 @@
 #include <vector>
 
 #include "kernels/kernel_table.h"
+#include "nn/conv.h"
 #include "nn/loss.h"
+#include "nn/norm.h"
 #if BN_HAVE_SIMD
 #include "kernels/simd128.h"
 #endif
@@ -44,6 +46,8 @@ enum Kind : int {
   kBnTrain,    // bn_stats + bn_forward + bn_backward, the training pass; entry 0; N, C, S; bytes
   kMlpStep,    // one training step from kernels alone; entry in kModels; flops
   kCeiling,    // 12 independent f32x4 mul+add chains (SIMD builds only); flops
+  kConvTrain,  // a Conv2d layer's forward + backward (input and parameter gradients); entry in kConvShapes; flops
+  kNormTrain,  // a LayerNorm or GroupNorm layer's forward + backward; entry in kNormShapes; bytes
   kKindCount
 };
 static_assert(kBnTrain == k::kSignatureCount, "the signature kinds come first");
@@ -55,6 +59,8 @@ inline const char* kind_name(int kind) {
     case kBnTrain: return "BnTrain";
     case kMlpStep: return "MlpStep";
     case kCeiling: return "Ceiling";
+    case kConvTrain: return "ConvTrain";
+    case kNormTrain: return "NormTrain";
     default: return "";
   }
 }
@@ -85,6 +91,39 @@ struct Model {
   int batch;
 };
 inline constexpr Model kModels[] = {{"2-16-16-2", {2, 16, 16, 2}, 32}, {"784-256-256-10", {784, 256, 256, 10}, 64}};
+
+// The layer cases time the engine's layers (cpp/nn), which call kernels::active: the SIMD kernels
+// in a SIMD build, the references in a scalar one. So they exist in one variant per build (kSimd
+// in a SIMD build, kRef in a scalar one), and "SIMD against scalar" compares the two builds.
+//
+// The convolutions of the lesson's CNN (1→8→16 channels, 3×3, padding 1, 2×2 pooling between) on
+// a batch of 64 Fashion-MNIST images, and of the same CNN on the 8×8 digits. As in a training
+// step, the first layer computes no gradient for its input (the images): the trainer skips it.
+struct ConvShape {
+  const char* name;
+  int n, in, out, h, w, k, pad;
+  bool input_grad;
+};
+inline constexpr ConvShape kConvShapes[] = {
+    {"[64,1,28,28]->8 (first layer, no input gradient)", 64, 1, 8, 28, 28, 3, 1, false},
+    {"[64,8,14,14]->16", 64, 8, 16, 14, 14, 3, 1, true},
+    {"[64,1,8,8]->8 (first layer, no input gradient)", 64, 1, 8, 8, 8, 3, 1, false},
+    {"[64,8,4,4]->16", 64, 8, 16, 4, 4, 3, 1, true},
+};
+
+// LayerNorm and GroupNorm inputs: groups 0 is LayerNorm over the last `norm_rank` dims.
+struct NormShape {
+  const char* name;
+  int n, c, h, w;
+  int groups;     // GroupNorm(groups, c); 0: LayerNorm
+  int norm_rank;  // LayerNorm's normalized_shape: the last norm_rank dims of the input
+};
+inline constexpr NormShape kNormShapes[] = {
+    {"LayerNorm(256) on [64,256]", 64, 256, 0, 0, 0, 1},
+    {"LayerNorm([8,28,28]) on [64,8,28,28]", 64, 8, 28, 28, 0, 3},
+    {"GroupNorm(2,8) on [64,8,28,28]", 64, 8, 28, 28, 2, 0},
+    {"GroupNorm(4,16) on [64,16,14,14]", 64, 16, 14, 14, 4, 0},
+};
 
 // Iterations of one ceiling repetition (each: 12 vectors × 4 lanes × (mul + add) = 96 flops).
 inline constexpr int kCeilingIters = 1024;
@@ -122,6 +161,8 @@ R with_kind(int kind, R otherwise, F&& f) {
 inline int entry_count(int kind) {
   switch (kind) {
     case kMlpStep: return static_cast<int>(std::size(kModels));
+    case kConvTrain: return static_cast<int>(std::size(kConvShapes));
+    case kNormTrain: return static_cast<int>(std::size(kNormShapes));
     case kBnTrain:
     case kCeiling: return 1;
     default:
@@ -135,6 +176,8 @@ inline const char* entry_name(int kind, int e) {
   if (e < 0 || e >= entry_count(kind)) return "";
   switch (kind) {
     case kMlpStep: return kModels[e].name;
+    case kConvTrain: return kConvShapes[e].name;
+    case kNormTrain: return kNormShapes[e].name;
     case kBnTrain: return "bn_stats+bn_forward+bn_backward";
     case kCeiling: return "mul+add ceiling";
     default:
@@ -581,6 +624,99 @@ class Ceiling final : public Case {
 
 #endif
 
+// ---- The layer cases ---------------------------------------------------------------------------
+// The variant the layers run in this build.
+inline constexpr int kLayerVariant = BN_HAVE_SIMD ? kSimd : kRef;
+
+inline bn::Shape shape4(int n, int c, int h, int w) {
+  bn::Shape s;
+  s.rank = 4;
+  s.dims[0] = n;
+  s.dims[1] = c;
+  s.dims[2] = h;
+  s.dims[3] = w;
+  return s;
+}
+
+// Conv2d forward, then backward with the parameter gradients (which accumulate over repetitions)
+// and, unless the shape says otherwise, the input gradient. Flops: the matrix products of im2col,
+// 2·(N·P)·(IN·k·k)·OUT each (three, or two without the input gradient); the patch copies, col2im
+// and the layout transposes are work on top that counts for nothing.
+class ConvTrain final : public Case {
+ public:
+  explicit ConvTrain(const ConvShape& c) : shape_(shape4(c.n, c.in, c.h, c.w)) {
+    bn::Rng rng(1);
+    bn::Conv2dOptions opts;
+    opts.padding = c.pad;
+    ok = conv_.init(c.in, c.out, c.k, opts, rng).is_ok();
+    conv_.set_input_grad_needed(c.input_grad);
+    x_ = buf_.make(shape_.numel());
+    ok = ok && conv_.forward(x_, shape_).is_ok();
+    if (!ok) return;
+    dy_ = buf_.make(conv_.output_shape().numel());
+    const double rows = static_cast<double>(conv_.output_shape().numel()) / c.out;  // N·OH·OW
+    work = (c.input_grad ? 3 : 2) * 2.0 * rows * c.in * c.k * c.k * c.out;
+  }
+  void run(int reps) override {
+    for (int r = 0; r < reps; ++r) {
+      (void)conv_.forward(x_, shape_);
+      (void)conv_.backward(dy_);
+    }
+  }
+  bool ok = false;
+
+ private:
+  bn::Conv2d conv_;
+  bn::Shape shape_;
+  Buffers buf_;
+  float *x_ = nullptr, *dy_ = nullptr;
+};
+
+// LayerNorm or GroupNorm forward (training mode; they behave the same in eval) and backward.
+// Bytes: the input read and the output written by the forward, the output gradient read and
+// the input gradient written by the backward (4 passes of N·C·H·W floats), as for BnTrain.
+class NormTrain final : public Case {
+ public:
+  explicit NormTrain(const NormShape& s) {
+    if (s.h == 0) {
+      shape_.rank = 2;
+      shape_.dims[0] = s.n;
+      shape_.dims[1] = s.c;
+    } else {
+      shape_ = shape4(s.n, s.c, s.h, s.w);
+    }
+    if (s.groups > 0) {
+      auto* g = new bn::GroupNorm;
+      layer_.reset(g);
+      ok = g->init(s.groups, s.c, bn::GroupNormOptions{}).is_ok();
+    } else {
+      auto* l = new bn::LayerNorm;
+      layer_.reset(l);
+      bn::Shape normalized;
+      normalized.rank = s.norm_rank;
+      for (int i = 0; i < s.norm_rank; ++i) normalized.dims[i] = shape_.dims[shape_.rank - s.norm_rank + i];
+      ok = l->init(normalized, bn::LayerNormOptions{}).is_ok();
+    }
+    x_ = buf_.make(shape_.numel(), -2.0f, 3.0f);
+    dy_ = buf_.make(shape_.numel());
+    ok = ok && layer_->forward(x_, shape_).is_ok();
+    work = 4.0 * sizeof(float) * static_cast<double>(shape_.numel());
+  }
+  void run(int reps) override {
+    for (int r = 0; r < reps; ++r) {
+      (void)layer_->forward(x_, shape_);
+      (void)layer_->backward(dy_);
+    }
+  }
+  bool ok = false;
+
+ private:
+  std::unique_ptr<bn::Module> layer_;
+  bn::Shape shape_;
+  Buffers buf_;
+  float *x_ = nullptr, *dy_ = nullptr;
+};
+
 // The case that times kernel f of each signature, at sizes a, b, c.
 inline std::unique_ptr<Case> kernel_case(k::LinearForwardFn* f, k::Op, int a, int b, int c) {
   return std::make_unique<LinearForward>(f, a, b, c);
@@ -629,6 +765,18 @@ inline std::unique_ptr<Case> make_case(int kind, int e, int variant, int a, int 
     }
     case kMlpStep: {
       auto m = std::make_unique<MlpStep>(kModels[e], variant);
+      if (!m->ok) return nullptr;
+      return m;
+    }
+    case kConvTrain: {
+      if (variant != kLayerVariant) return nullptr;
+      auto m = std::make_unique<ConvTrain>(kConvShapes[e]);
+      if (!m->ok) return nullptr;
+      return m;
+    }
+    case kNormTrain: {
+      if (variant != kLayerVariant) return nullptr;
+      auto m = std::make_unique<NormTrain>(kNormShapes[e]);
       if (!m->ok) return nullptr;
       return m;
     }

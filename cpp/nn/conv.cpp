@@ -1,5 +1,6 @@
 #include "conv.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -39,30 +40,92 @@ Status Conv2d::init(int in_channels, int out_channels, int kernel_size, const Co
   return Status::ok();
 }
 
-// cols[(n·P + oh·OW + ow), (c·k + kh)·k + kw] = x[n, c, oh·s - p + kh, ow·s - p + kw] (0 outside).
-void Conv2d::im2col(const float* x) {
+namespace {
+
+// A "same" convolution (stride 1, 2·padding = k - 1: the output plane is the input plane) lets a
+// kernel tap's patch row be the input plane shifted by d = (kh - p)·W + (kw - p) values, in one
+// run over the rows that stay inside [row_lo, row_hi), except at the columns [0, lo) and
+// [hi, W) where the shift wraps to the neighbouring row (zero padding there). The run, as q
+// ranges of the plane: [q0, q1) with q + d inside the plane.
+struct Shift {
+  ptrdiff_t d;
+  size_t row_lo, row_hi, q0, q1;
+  int lo, hi;
+};
+Shift same_shift(int kh, int kw, int p, int h, int w) {
+  Shift t;
+  t.d = static_cast<ptrdiff_t>(kh - p) * w + (kw - p);
+  t.row_lo = static_cast<size_t>(std::max(0, p - kh));
+  t.row_hi = static_cast<size_t>(std::min(h, h + p - kh));
+  t.lo = std::max(0, p - kw);
+  t.hi = std::min(w, w + p - kw);
+  if (t.row_hi <= t.row_lo || t.hi <= t.lo) {  // the tap sees only padding (a kernel wider than the image)
+    t.row_lo = t.row_hi = 0;
+    t.q0 = t.q1 = 0;
+    return t;
+  }
+  const ptrdiff_t plane = static_cast<ptrdiff_t>(h) * w;
+  const ptrdiff_t a = static_cast<ptrdiff_t>(t.row_lo) * w, b = static_cast<ptrdiff_t>(t.row_hi) * w;
+  const ptrdiff_t q0 = std::min(plane, std::max(a, -t.d));
+  t.q0 = static_cast<size_t>(q0);
+  t.q1 = static_cast<size_t>(std::max(q0, std::min(b, plane - t.d)));
+  return t;
+}
+
+}  // namespace
+
+bool Conv2d::same_plane() const { return opts_.stride == 1 && oh_ == h_ && ow_ == w_; }
+
+// cols[(c·k + kh)·k + kw, n·P + oh·OW + ow] = x[n, c, oh·s - p + kh, ow·s - p + kw] (0 outside).
+void Conv2d::im2col(int n0, int count) {
   const int k = k_, s = opts_.stride, p = opts_.padding;
-  const size_t ckk = static_cast<size_t>(in_) * static_cast<size_t>(k) * static_cast<size_t>(k);
-  float* row = cols_.data();
-  for (int n = 0; n < n_; ++n) {
-    for (int oh = 0; oh < oh_; ++oh) {
-      for (int ow = 0; ow < ow_; ++ow, row += ckk) {
-        float* dst = row;
-        for (int c = 0; c < in_; ++c) {
-          const float* plane = x + (static_cast<size_t>(n) * static_cast<size_t>(in_) + static_cast<size_t>(c)) *
-                                       static_cast<size_t>(h_) * static_cast<size_t>(w_);
-          for (int kh = 0; kh < k; ++kh) {
+  const size_t plane = static_cast<size_t>(h_) * static_cast<size_t>(w_);
+  float* dst = cols_.data();
+  if (same_plane()) {
+    const size_t w = static_cast<size_t>(w_);
+    for (int c = 0; c < in_; ++c) {
+      for (int kh = 0; kh < k; ++kh) {
+        for (int kw = 0; kw < k; ++kw) {
+          const Shift t = same_shift(kh, kw, p, h_, w_);
+          for (int n = n0; n < n0 + count; ++n, dst += plane) {
+            const float* src = input_.data() + (static_cast<size_t>(n) * static_cast<size_t>(in_) + static_cast<size_t>(c)) * plane;
+            std::memset(dst, 0, t.q0 * sizeof(float));
+            std::memcpy(dst + t.q0, src + (static_cast<ptrdiff_t>(t.q0) + t.d), (t.q1 - t.q0) * sizeof(float));
+            std::memset(dst + t.q1, 0, (plane - t.q1) * sizeof(float));
+            for (size_t r = t.row_lo; r < t.row_hi; ++r) {
+              float* row = dst + r * w;
+              for (int ow = 0; ow < t.lo; ++ow) row[ow] = 0.0f;
+              for (int ow = t.hi; ow < w_; ++ow) row[ow] = 0.0f;
+            }
+          }
+        }
+      }
+    }
+    return;
+  }
+  for (int c = 0; c < in_; ++c) {
+    for (int kh = 0; kh < k; ++kh) {
+      for (int kw = 0; kw < k; ++kw) {
+        // The output columns ow whose input column iw = ow·s - p + kw is inside: [lo, hi).
+        int lo = 0, hi = ow_;
+        while (lo < ow_ && lo * s - p + kw < 0) ++lo;
+        while (hi > lo && (hi - 1) * s - p + kw >= w_) --hi;
+        for (int n = n0; n < n0 + count; ++n) {
+          const float* src = input_.data() + (static_cast<size_t>(n) * static_cast<size_t>(in_) + static_cast<size_t>(c)) * plane;
+          for (int oh = 0; oh < oh_; ++oh, dst += ow_) {
             const int ih = oh * s - p + kh;
             if (ih < 0 || ih >= h_) {
-              std::memset(dst, 0, static_cast<size_t>(k) * sizeof(float));
-              dst += k;
+              std::memset(dst, 0, static_cast<size_t>(ow_) * sizeof(float));
               continue;
             }
-            const float* line = plane + static_cast<size_t>(ih) * static_cast<size_t>(w_);
-            for (int kw = 0; kw < k; ++kw) {
-              const int iw = ow * s - p + kw;
-              *dst++ = iw >= 0 && iw < w_ ? line[iw] : 0.0f;
+            const float* line = src + static_cast<size_t>(ih) * static_cast<size_t>(w_) - p + kw;
+            for (int ow = 0; ow < lo; ++ow) dst[ow] = 0.0f;
+            if (s == 1) {
+              for (int ow = lo; ow < hi; ++ow) dst[ow] = line[ow];
+            } else {
+              for (int ow = lo; ow < hi; ++ow) dst[ow] = line[static_cast<ptrdiff_t>(ow) * s];
             }
+            for (int ow = hi; ow < ow_; ++ow) dst[ow] = 0.0f;
           }
         }
       }
@@ -70,29 +133,50 @@ void Conv2d::im2col(const float* x) {
   }
 }
 
-// The adjoint of im2col: every patch value of dcols is added to the input position it came from.
-void Conv2d::col2im() {
+// The adjoint of im2col: every value of dcols is added to the input position it came from.
+void Conv2d::col2im(int n0, int count) {
   const int k = k_, s = opts_.stride, p = opts_.padding;
-  const size_t ckk = static_cast<size_t>(in_) * static_cast<size_t>(k) * static_cast<size_t>(k);
-  dinp_.zero();
-  const float* row = dcols_.data();
-  for (int n = 0; n < n_; ++n) {
-    for (int oh = 0; oh < oh_; ++oh) {
-      for (int ow = 0; ow < ow_; ++ow, row += ckk) {
-        const float* src = row;
-        for (int c = 0; c < in_; ++c) {
-          float* plane = dinp_.data() + (static_cast<size_t>(n) * static_cast<size_t>(in_) + static_cast<size_t>(c)) *
-                                            static_cast<size_t>(h_) * static_cast<size_t>(w_);
-          for (int kh = 0; kh < k; ++kh) {
-            const int ih = oh * s - p + kh;
-            if (ih < 0 || ih >= h_) {
-              src += k;
-              continue;
+  const size_t plane = static_cast<size_t>(h_) * static_cast<size_t>(w_);
+  if (same_plane()) {
+    // The patch gradients at the wrapped columns belong to the padding: zeroed (dcols is scratch),
+    // then each tap's plane is one shifted run of additions.
+    float* src = dcols_.data();
+    const size_t w = static_cast<size_t>(w_);
+    for (int c = 0; c < in_; ++c) {
+      for (int kh = 0; kh < k; ++kh) {
+        for (int kw = 0; kw < k; ++kw) {
+          const Shift t = same_shift(kh, kw, p, h_, w_);
+          for (int n = n0; n < n0 + count; ++n, src += plane) {
+            float* dst = dinp_.data() + (static_cast<size_t>(n) * static_cast<size_t>(in_) + static_cast<size_t>(c)) * plane;
+            for (size_t r = t.row_lo; r < t.row_hi; ++r) {
+              float* row = src + r * w;
+              for (int ow = 0; ow < t.lo; ++ow) row[ow] = 0.0f;
+              for (int ow = t.hi; ow < w_; ++ow) row[ow] = 0.0f;
             }
-            float* line = plane + static_cast<size_t>(ih) * static_cast<size_t>(w_);
-            for (int kw = 0; kw < k; ++kw, ++src) {
-              const int iw = ow * s - p + kw;
-              if (iw >= 0 && iw < w_) line[iw] += *src;
+            for (size_t q = t.q0; q < t.q1; ++q) dst[static_cast<ptrdiff_t>(q) + t.d] += src[q];
+          }
+        }
+      }
+    }
+    return;
+  }
+  const float* src = dcols_.data();
+  for (int c = 0; c < in_; ++c) {
+    for (int kh = 0; kh < k; ++kh) {
+      for (int kw = 0; kw < k; ++kw) {
+        int lo = 0, hi = ow_;
+        while (lo < ow_ && lo * s - p + kw < 0) ++lo;
+        while (hi > lo && (hi - 1) * s - p + kw >= w_) --hi;
+        for (int n = n0; n < n0 + count; ++n) {
+          float* dst = dinp_.data() + (static_cast<size_t>(n) * static_cast<size_t>(in_) + static_cast<size_t>(c)) * plane;
+          for (int oh = 0; oh < oh_; ++oh, src += ow_) {
+            const int ih = oh * s - p + kh;
+            if (ih < 0 || ih >= h_) continue;
+            float* line = dst + static_cast<size_t>(ih) * static_cast<size_t>(w_) - p + kw;
+            if (s == 1) {
+              for (int ow = lo; ow < hi; ++ow) line[ow] += src[ow];
+            } else {
+              for (int ow = lo; ow < hi; ++ow) line[static_cast<ptrdiff_t>(ow) * s] += src[ow];
             }
           }
         }
@@ -125,19 +209,31 @@ Status Conv2d::forward(const float* x, const Shape& shape) {
   w_ = w;
   oh_ = static_cast<int>(oh);
   ow_ = static_cast<int>(ow);
-  const size_t nrows = static_cast<size_t>(rows), p = static_cast<size_t>(oh * ow);
-  BN_TRY(cols_.resize(nrows * static_cast<size_t>(ckk)));
-  BN_TRY(rows_out_.resize(nrows * static_cast<size_t>(out_)));
+  const size_t p = static_cast<size_t>(oh * ow), nrows = static_cast<size_t>(rows);
+  // Images go through in chunks whose patches (IN·k·k, chunk·P) stay in the L2 cache (about
+  // 128 KB) from im2col to the product that reads them.
+  chunk_ = static_cast<int>(std::max<uint64_t>(1, std::min<uint64_t>(static_cast<uint64_t>(n), 32768 / std::max<uint64_t>(1, ckk * p))));
+  const size_t chunk_cols = static_cast<size_t>(chunk_) * p;
+  BN_TRY(input_.resize(shape.numel()));
+  BN_TRY(cols_.resize(chunk_cols * static_cast<size_t>(ckk)));
+  BN_TRY(planes_.resize(chunk_cols * static_cast<size_t>(out_)));
   BN_TRY(output_.resize(nrows * static_cast<size_t>(out_)));
-  im2col(x);
-  kernels::active::linear_forward(rows_out_.data(), cols_.data(), weight_.data(), opts_.bias ? bias_.data() : nullptr,
-                                  static_cast<int>(nrows), static_cast<int>(ckk), out_);
-  // (N, P, OUT) -> (N, OUT, P)
-  for (int i = 0; i < n; ++i) {
-    const float* src = rows_out_.data() + static_cast<size_t>(i) * p * static_cast<size_t>(out_);
-    float* dst = output_.data() + static_cast<size_t>(i) * p * static_cast<size_t>(out_);
-    for (size_t q = 0; q < p; ++q)
-      for (int o = 0; o < out_; ++o) dst[static_cast<size_t>(o) * p + q] = src[q * static_cast<size_t>(out_) + static_cast<size_t>(o)];
+  std::memcpy(input_.data(), x, shape.numel() * sizeof(float));
+  for (int n0 = 0; n0 < n; n0 += chunk_) {
+    const int count = std::min(chunk_, n - n0);
+    im2col(n0, count);
+    // outT (OUT, count·P) = weight (OUT, IN·k·k) · cols (IN·k·k, count·P)
+    kernels::active::linear_backward_input(planes_.data(), weight_.data(), cols_.data(), out_,
+                                           count * static_cast<int>(p), static_cast<int>(ckk));
+    // (OUT, count, P) -> (count, OUT, P) of the output, adding the bias
+    for (int i = 0; i < count; ++i) {
+      for (int o = 0; o < out_; ++o) {
+        const float* src = planes_.data() + (static_cast<size_t>(o) * static_cast<size_t>(count) + static_cast<size_t>(i)) * p;
+        float* dst = output_.data() + (static_cast<size_t>(n0 + i) * static_cast<size_t>(out_) + static_cast<size_t>(o)) * p;
+        const float b = opts_.bias ? bias_[static_cast<size_t>(o)] : 0.0f;
+        for (size_t q = 0; q < p; ++q) dst[q] = src[q] + b;
+      }
+    }
   }
   in_shape_ = shape;
   out_shape_ = shape;
@@ -151,23 +247,50 @@ Status Conv2d::forward(const float* x, const Shape& shape) {
 Status Conv2d::backward(const float* dy) {
   if (!has_forward_) return Status::state_error("backward() needs a forward() first");
   const size_t p = static_cast<size_t>(oh_) * static_cast<size_t>(ow_);
-  const size_t nrows = static_cast<size_t>(n_) * p;
   const int ckk = in_ * k_ * k_;
-  // (N, OUT, P) -> (N, P, OUT), into the forward's row buffer (its contents are not needed again).
-  for (int i = 0; i < n_; ++i) {
-    const float* src = dy + static_cast<size_t>(i) * p * static_cast<size_t>(out_);
-    float* dst = rows_out_.data() + static_cast<size_t>(i) * p * static_cast<size_t>(out_);
-    for (int o = 0; o < out_; ++o)
-      for (size_t q = 0; q < p; ++q) dst[q * static_cast<size_t>(out_) + static_cast<size_t>(o)] = src[static_cast<size_t>(o) * p + q];
-  }
+  const size_t nw = static_cast<size_t>(ckk) * static_cast<size_t>(out_);
+  const size_t chunk_cols = static_cast<size_t>(chunk_) * p;
+  BN_TRY(dweight_batch_.assign(nw, 0.0f));
+  BN_TRY(dweight_chunk_.resize(nw));  // nw >= OUT: it holds dbias's sums too
+  BN_TRY(dbias_batch_.assign(static_cast<size_t>(out_), 0.0f));
+  if (opts_.bias && ones_.size() != chunk_cols) BN_TRY(ones_.assign(chunk_cols, 1.0f));
   if (input_grad_needed_) {
     BN_TRY(dinp_.resize(in_shape_.numel()));
     BN_TRY(dcols_.resize(cols_.size()));
-    kernels::active::linear_backward_input(dcols_.data(), rows_out_.data(), weight_.data(), static_cast<int>(nrows), ckk, out_);
-    col2im();
+    BN_TRY(weight_t_.resize(nw));
+    dinp_.zero();
+    // weightᵀ (IN·k·k, OUT)
+    for (int o = 0; o < out_; ++o)
+      for (int j = 0; j < ckk; ++j)
+        weight_t_[static_cast<size_t>(j) * static_cast<size_t>(out_) + static_cast<size_t>(o)] =
+            weight_[static_cast<size_t>(o) * static_cast<size_t>(ckk) + static_cast<size_t>(j)];
   }
-  kernels::active::linear_backward_params(dweight_.data(), opts_.bias ? dbias_.data() : nullptr, rows_out_.data(),
-                                          cols_.data(), static_cast<int>(nrows), ckk, out_);
+  for (int n0 = 0; n0 < n_; n0 += chunk_) {
+    const int count = std::min(chunk_, n_ - n0);
+    const int cols = count * static_cast<int>(p);
+    // (count, OUT, P) of dy -> doutT (OUT, count·P)
+    for (int i = 0; i < count; ++i)
+      for (int o = 0; o < out_; ++o)
+        std::memcpy(planes_.data() + (static_cast<size_t>(o) * static_cast<size_t>(count) + static_cast<size_t>(i)) * p,
+                    dy + (static_cast<size_t>(n0 + i) * static_cast<size_t>(out_) + static_cast<size_t>(o)) * p, p * sizeof(float));
+    im2col(n0, count);  // the chunk's patches again (cheaper than keeping all of them)
+    // dweight of the chunk (OUT, IN·k·k): dot products of doutT's rows with the patches' rows
+    kernels::active::linear_forward(dweight_chunk_.data(), planes_.data(), cols_.data(), nullptr, out_, cols, ckk);
+    for (size_t i = 0; i < nw; ++i) dweight_batch_[i] += dweight_chunk_[i];
+    if (opts_.bias) {  // dbias of the chunk: each doutT row's dot product with a row of ones
+      kernels::active::linear_forward(dweight_chunk_.data(), planes_.data(), ones_.data(), nullptr, out_, cols, 1);
+      for (int o = 0; o < out_; ++o) dbias_batch_[static_cast<size_t>(o)] += dweight_chunk_[static_cast<size_t>(o)];
+    }
+    if (input_grad_needed_) {
+      // dcols (IN·k·k, count·P) = weightᵀ (IN·k·k, OUT) · doutT (OUT, count·P), summed into dinp
+      kernels::active::linear_backward_input(dcols_.data(), weight_t_.data(), planes_.data(), ckk, cols, out_);
+      col2im(n0, count);
+    }
+  }
+  // The batch's gradients, rounded to float, then added (torch's `grad += new`).
+  for (size_t i = 0; i < nw; ++i) dweight_[i] += dweight_batch_[i];
+  if (opts_.bias)
+    for (int o = 0; o < out_; ++o) dbias_[static_cast<size_t>(o)] += dbias_batch_[static_cast<size_t>(o)];
   weight_grad_defined_ = true;
   bias_grad_defined_ = opts_.bias;
   return Status::ok();
