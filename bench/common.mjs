@@ -163,3 +163,50 @@ export function table(head, rows, right = head.map((_, i) => i > 0)) {
   const rule = w.map((n) => '-'.repeat(n)).join('  ');
   return [line(head), rule, ...all.slice(1).map((r) => (r === '-' ? rule : line(r)))].join('\n');
 }
+
+// ---- the CNN (bench/train.mjs, bench/tfjs.mjs) ------------------------------------------------------
+
+/**
+ * The benchmark's small CNN, the lesson's shape on Fashion-MNIST-sized images: per block
+ * Conv2d(3×3, padding 1) → BatchNorm2d → ReLU → MaxPool2d(2), then Flatten → Linear to the classes.
+ */
+export const CNN = { name: 'cnn 1-8-16 28×28', channels: [1, 8, 16], side: 28, classes: 10, batch: 64, k: 3 };
+
+/**
+ * State-dict keys of that Sequential: block b holds Conv2d (4b), BatchNorm2d (4b + 1), ReLU, MaxPool;
+ * then Flatten and the Linear (4·blocks + 1) over [C, H, W] = [last channels, side/2^blocks, ...].
+ */
+export function cnnLayout(spec = CNN) {
+  const blocks = spec.channels.length - 1;
+  const convs = [];
+  for (let b = 0; b < blocks; b++) convs.push({ key: 4 * b, norm: 4 * b + 1, in: spec.channels[b], out: spec.channels[b + 1], k: spec.k });
+  const side = spec.side >> blocks;
+  const c = spec.channels[blocks];
+  return { convs, linear: { key: 4 * blocks + 1, in: c * side * side, out: spec.classes, c, side } };
+}
+
+/** Initial parameters under PyTorch's keys: torch's default U(±1/√fan_in) for Conv2d and Linear; BN γ 1, β 0. */
+export function cnnInitialState(spec = CNN, seed = 1) {
+  const r = rng(seed);
+  const { convs, linear } = cnnLayout(spec);
+  const dict = {};
+  const uniform = (n, fan) => Float32Array.from({ length: n }, () => (2 * r() - 1) / Math.sqrt(fan));
+  for (const c of convs) {
+    const fan = c.in * c.k * c.k;
+    dict[`${c.key}.weight`] = uniform(c.out * fan, fan);
+    dict[`${c.key}.bias`] = uniform(c.out, fan);
+    dict[`${c.norm}.weight`] = new Float32Array(c.out).fill(1);
+    dict[`${c.norm}.bias`] = new Float32Array(c.out);
+    dict[`${c.norm}.running_mean`] = new Float32Array(c.out);
+    dict[`${c.norm}.running_var`] = new Float32Array(c.out).fill(1);
+    dict[`${c.norm}.num_batches_tracked`] = new Float32Array(1);
+  }
+  dict[`${linear.key}.weight`] = uniform(linear.out * linear.in, linear.in);
+  dict[`${linear.key}.bias`] = uniform(linear.out, linear.in);
+  return dict;
+}
+
+/** A batch of images x [N, 1, side, side] (N(0, 1)-ish) and labels y [N] cycling through the classes. */
+export function makeImageBatch(spec = CNN, seed = 2) {
+  return makeBatch([spec.side * spec.side, spec.classes], spec.batch, seed);
+}

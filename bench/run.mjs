@@ -263,6 +263,13 @@ p(`  ${ok(rLarge >= 15)} 784-256-256-10 step, public API, ≥ 15× TF.js wasm SI
 p(`  ${ok(rSmall >= 100)} 2-16-16-2 step, public API, ≥ 100× TF.js wasm SIMD: ${fx(rSmall)}`);
 p(`  ${ok((rate(worstMm.simd) / ceiling) >= 0.5)} matrix products of the 256-wide model ≥ 50% of the ceiling: lowest ${f((100 * rate(worstMm.simd)) / ceiling, 0)}% (${worstMm.product} ${worstMm.n}×${worstMm.in}→${worstMm.out})`);
 p(`  ${ok(Math.min(...bnRatios) >= 3)} BatchNorm forward+backward SIMD ≥ 3× scalar: ${wasm.bn.map((b, i) => `${b.shape} ${fx(bnRatios[i])}`).join(', ')}`);
+const cnnConvs = wasm.layers.filter((r) => r.flops && /28,28|14,14/.test(r.name));
+const cnnConvPct = (100 * cnnConvs.reduce((a, r) => a + r.simd.work, 0)) / cnnConvs.reduce((a, r) => a + t(r.simd), 0) / ceiling;
+p(`  ${ok(cnnConvPct >= 50)} Conv2d forward+backward of the 28×28 CNN ≥ 50% of the ceiling: both layers together ${f(cnnConvPct, 0)}% (${cnnConvs.map((r) => `${r.name.split(' ')[0]} ${f((100 * rate(r.simd)) / ceiling, 0)}%`).join(', ')}; section 8)`);
+const normRatios = wasm.layers.filter((r) => !r.flops).map((r) => [r.name, rate(r.simd) / rate(r.scalar)]);
+p(`  ${ok(Math.min(...normRatios.map(([, x]) => x)) >= 3)} LayerNorm and GroupNorm forward+backward SIMD ≥ 3× scalar: ${normRatios.map(([n, x]) => `${n.split(' on ')[0]} ${fx(x)}`).join(', ')}`);
+const rCnn = t(train.cnn.times['tf-wasm']) / t(train.cnn.times['simd-api']);
+p(`  ${ok(rCnn >= 10)} ${train.cnn.model} step with BatchNorm2d, public API, ≥ 10× TF.js wasm SIMD: ${fx(rCnn)} (Trainer.run: ${fx(t(train.cnn.times['tf-wasm']) / t(train.cnn.times['simd-trainer']))}; section 9)`);
 p(`  ${ok(sizes.simd.gz < 60 * 1024 && sizes.scalar.gz < 60 * 1024)} glue + wasm < 60 KB gzipped: SIMD ${kb(sizes.simd.gz)} KB, scalar ${kb(sizes.scalar.gz)} KB (both together ${kb(sizes.both.gz)} KB)`);
 if (page) {
   const h = pageHeadline(page);
@@ -312,6 +319,37 @@ const catRows = wasm.catalogue.map((c) => {
   return [c.kernel, size, f(t(c.simd) / 1e3, 2), f(t(c.simdref) / 1e3, 2), f(t(c.scalar) / 1e3, 2), fx(t(c.scalar) / t(c.simd)), f(t(nat(c.kind, c.entry, 1, c.a, c.b, c.c)) / 1e3, 2), f(t(nat(c.kind, c.entry, 0, c.a, c.b, c.c)) / 1e3, 2)];
 });
 p(table(['kernel', 'size', 'SIMD wasm', 'ref (SIMD module)', 'ref (scalar module)', 'SIMD/scalar', 'native simd', 'native ref'], catRows, [false, false, true, true, true, true, true, true]));
+p();
+
+// 8. The CNN layers
+p('8. Conv2d and the per-example norms as the engine runs them (the layers of cpp/nn, in each module: SIMD kernels in the SIMD build, references in the scalar one)');
+p('   Conv2d forward + backward (im2col; GFLOP/s of its matrix products, 2·(N·OH·OW)·(IN·k·k)·OUT flops each: 3, or 2 for a first layer, which forms no input');
+p('   gradient in a training step). Norms: forward + backward in GB/s of 16·N·C·H·W bytes (input and output of each pass).');
+const layerRows = wasm.layers.map((r) => [
+  r.layer, r.name, r.flops ? f(rate(r.simd)) : f(rate(r.simd), 1), r.flops ? `${f((100 * rate(r.simd)) / ceiling, 0)}%` : '', f(rate(r.scalar), 2), fx(rate(r.simd) / rate(r.scalar)), f(t(r.simd) / 1e3, 0),
+]);
+p(table(['layer', 'shape', 'SIMD wasm', '% ceiling', 'scalar wasm', 'SIMD/scalar', 'SIMD µs/pass'], layerRows, [false, false, true, true, true, true, true]));
+p();
+
+// 9. One CNN training step
+const cnn = train.cnn;
+const cnnLoss = Object.values(cnn.firstLoss).reduce((w, v) => Math.max(w, Math.abs(v - cnn.firstLoss['simd-api']) / Math.abs(cnn.firstLoss['simd-api'])), 0);
+p(`9. One training step of a small CNN: ${cnn.channels.slice(1).map((c) => `Conv2d(→${c}, 3×3, padding 1) → BatchNorm2d → ReLU → MaxPool2d(2)`).join(' → ')} → Flatten → Linear(→10),`);
+p(`   on ${cnn.batch} images of ${cnn.side}×${cnn.side}; mean cross-entropy, plain SGD (lr 0.01); same weights and batch for all (first-step losses: largest relative difference ${cnnLoss.toExponential(1)}).`);
+const CNN_CONTENDERS = [
+  ['simd-api', 'ours SIMD, public API (Sequential of Conv2d, BatchNorm2d, ReLU, MaxPool2d, Flatten, Linear)'],
+  ['simd-trainer', 'ours SIMD, Trainer.run(k) per step (model.conv: channels [8, 16], norm "batch")'],
+  ['scalar-api', 'ours scalar, public API'],
+  ['tf-wasm', `TF.js ${train.tf.version} wasm (SIMD ${train.tf.simd ? 'on' : 'OFF'}, ${train.tf.threads ? 'THREADS' : '1 thread'}); filter gradient via Conv3DBackpropFilterV2`],
+  ['tf-cpu', `TF.js ${train.tf.version} cpu`],
+];
+p(table(['', 'ms per step', '', '× TF wasm'], CNN_CONTENDERS.map(([key, label]) => {
+  const r = cnn.times[key];
+  return [label, f(t(r) / 1e6, 2), `±${f((50 * r[`${clock}Iqr`]) / r[clock], 0)}%`, fx(t(cnn.times['tf-wasm']) / t(r))];
+}), [false, true, true, true]));
+p('   (TF.js 4.22\'s wasm backend has no Conv2DBackpropFilter kernel: tf.conv2d cannot be trained there as written. bench/tfjs.mjs gives');
+p('   its conv2d a custom gradient: the input gradient by conv2dTranspose (Conv2DBackpropInput), the filter gradient by its Conv3DBackpropFilterV2');
+p(`   kernel on the images as volumes of depth 1. NHWC and [k, k, IN, OUT] filters, its own layouts. Tensor count grew by ${cnn.tfTensorsGrowth} while timed${cnn.tfTensorsGrowth === 0 ? ': no leak' : ': A LEAK'}.)`);
 p();
 p(`(bench took ${f((Date.now() - started) / 1000, 0)} s: ${Object.entries(phases).map(([k, v]) => `${k} ${f(v, 0)} s`).join(', ')}; raw numbers in build/bench/last-run.json)`);
 

@@ -9,9 +9,9 @@
 // Prints one JSON object on stdout. Usage: node bench/train.mjs [--quick]
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { LR, MODELS, initialState, makeBatch, measureInterleaved, median, nowNs, cpuNs } from './common.mjs';
+import { CNN, LR, MODELS, cnnInitialState, cnnLayout, initialState, makeBatch, makeImageBatch, measureInterleaved, median, nowNs, cpuNs } from './common.mjs';
 import { PlainMLP } from './plainjs.mjs';
-import { TfMLP, loadTf, tfFeatures } from './tfjs.mjs';
+import { TfCNN, TfMLP, loadTf, tfFeatures } from './tfjs.mjs';
 
 const DIST = new URL('../dist/', import.meta.url);
 const quick = process.argv.includes('--quick');
@@ -231,10 +231,82 @@ for (const spec of MODELS) {
   });
 }
 
+// ---- the CNN: one training step of Conv2d → BatchNorm2d → ReLU → MaxPool2d blocks, Flatten, Linear ----
+
+/** The benchmark's CNN (bench/common.mjs) as a public-API Sequential with the given state, and its SGD. */
+function engineCnn(lab, spec, state) {
+  const { convs, linear } = cnnLayout(spec);
+  const layers = [];
+  for (const c of convs) {
+    layers.push(new lab.Conv2d(c.in, c.out, c.k, { padding: (c.k - 1) / 2 }), new lab.BatchNorm2d(c.out), new lab.ReLU(), new lab.MaxPool2d(2));
+  }
+  layers.push(new lab.Flatten(), new lab.Linear(linear.in, linear.out));
+  const model = new lab.Sequential(layers);
+  model.loadStateDict(state);
+  return { model, opt: new lab.SGD(model, { lr: LR }) };
+}
+
+/** One public-API step of the CNN (as apiStep: no gradient for the batch itself). */
+function cnnStep(lab, m, x, y, spec) {
+  m.opt.zeroGrad();
+  const logits = m.model.forward(x, [spec.batch, 1, spec.side, spec.side]);
+  const { loss, grad } = lab.crossEntropy(logits, y, [spec.batch, spec.classes]);
+  m.model.backward(grad, { inputGrad: false });
+  m.opt.step();
+  return loss;
+}
+
+async function cnnResults() {
+  const spec = CNN;
+  const state = cnnInitialState(spec, 1);
+  const { x, y } = makeImageBatch(spec, 2);
+  const N = spec.batch;
+  log(`${spec.name}: setting up`);
+  const contenders = [];
+  const firstLoss = {};
+  for (const variant of ['simd', 'scalar']) {
+    const lab = labs[variant];
+    const check = engineCnn(lab, spec, state);
+    firstLoss[`${variant}-api`] = cnnStep(lab, check, x, y, spec);
+    check.model.dispose();
+    check.opt.dispose();
+    const m = engineCnn(lab, spec, state);
+    contenders.push({ key: `${variant}-api`, run: (k) => { for (let i = 0; i < k; i++) cnnStep(lab, m, x, y, spec); } });
+  }
+  // The Trainer's CNN: the same blocks (conv 8, 16; BatchNorm2d; max-pool) on a synthetic image set.
+  const train = syntheticImages(labs.simd, 1025, spec.side, spec.classes);
+  const trainer = new labs.simd.Trainer({
+    model: { sizes: [spec.side * spec.side, spec.classes], conv: { channels: spec.channels.slice(1), kernelSize: spec.k }, norm: 'batch', seed: 1 },
+    train, batchSize: N, lr: LR,
+  });
+  contenders.push({ key: 'simd-trainer', run: (k) => trainer.run(k) });
+  for (const backend of ['wasm', 'cpu']) {
+    await tf.setBackend(backend);
+    const check = new TfCNN(tf, backend, spec, state, { lr: LR });
+    firstLoss[`tf-${backend}`] = check.step(x, y, N);
+    check.dispose();
+    const t = new TfCNN(tf, backend, spec, state, { lr: LR });
+    contenders.push({ key: `tf-${backend}`, prepare: () => tf.setBackend(backend), run: (k) => { for (let i = 0; i < k; i++) t.step(x, y, N); } });
+  }
+  const tensorsBefore = tf.memory().numTensors;
+  const t0 = nowNs();
+  const times = await measureInterleaved(contenders, {
+    rounds: quick ? 3 : 6,
+    samples: 1,
+    targetMs: quick ? 60 : 120,
+    warmupMs: quick ? 300 : 800,
+    log: (m) => log(`${spec.name}: ${m}`),
+  });
+  return { model: spec.name, channels: spec.channels, side: spec.side, batch: N, seconds: (nowNs() - t0) / 1e9, times, firstLoss, tfTensorsGrowth: tf.memory().numTensors - tensorsBefore };
+}
+
+const cnn = await cnnResults();
+
 process.stdout.write(
   JSON.stringify({
     tf: tfFeatures(tf),
     embindCallNs: embindCallNs(labs.simd),
     models: results,
+    cnn,
   }) + '\n',
 );

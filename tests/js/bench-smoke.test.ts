@@ -7,9 +7,9 @@ import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadLab, type Lab } from '../../dist/index.js';
-import { LR, MODELS, initialState, layout, makeBatch } from '../../bench/common.mjs';
+import { CNN, LR, MODELS, cnnInitialState, cnnLayout, initialState, layout, makeBatch, makeImageBatch } from '../../bench/common.mjs';
 import { PlainMLP } from '../../bench/plainjs.mjs';
-import { TfMLP, loadTf } from '../../bench/tfjs.mjs';
+import { TfCNN, TfMLP, loadTf } from '../../bench/tfjs.mjs';
 import { pageSection } from '../../bench/page-report.mjs';
 import { MODULES, U, expectClose, expectCloseScalar, gammaN } from './helpers.js';
 
@@ -199,6 +199,75 @@ for (const spec of MODELS as Spec[]) {
     }
   });
 }
+
+// The CNN of section 9: TF.js computes it in its own layouts (NHWC, [k, k, IN, OUT] filters, a
+// permuted Linear), so a slip in any of those permutations shows here as gradients that differ
+// by O(1), far outside float32 round-off. Sums run over up to N·H·W = 50,176 terms, in a different
+// order in each implementation: the gradients are compared norm-wise (‖a − b‖ / ‖b‖), as the
+// CNN trajectories of cnn-fixtures.test.ts are.
+describe(`benchmark baselines, ${CNN.name} (batch ${CNN.batch})`, () => {
+  const state = cnnInitialState(CNN, 1) as Dict;
+  const { x, y } = makeImageBatch(CNN, 2) as { x: Float32Array; y: Int32Array };
+  const TAU = 2e-5;
+  const engineCnn = (lab: Lab) => {
+    const { convs, linear } = cnnLayout(CNN) as { convs: { in: number; out: number; k: number }[]; linear: { in: number; out: number } };
+    const layers = [
+      ...convs.flatMap((c) => [new lab.Conv2d(c.in, c.out, c.k, { padding: (c.k - 1) / 2 }), new lab.BatchNorm2d(c.out), new lab.ReLU(), new lab.MaxPool2d(2)]),
+      new lab.Flatten(),
+      new lab.Linear(linear.in, linear.out),
+    ];
+    const model = new lab.Sequential(layers);
+    model.loadStateDict(state);
+    const logits = model.forward(x, [CNN.batch, 1, CNN.side, CNN.side]);
+    const { loss, grad } = lab.crossEntropy(logits, y, [CNN.batch, CNN.classes]);
+    model.backward(grad, { inputGrad: false });
+    const grads: Dict = {};
+    for (const [i, layer] of layers.entries()) {
+      const l = layer as unknown as { weightGrad?: Float32Array | null; biasGrad?: Float32Array | null };
+      if (l.weightGrad) grads[`${i}.weight`] = l.weightGrad;
+      if (l.biasGrad) grads[`${i}.bias`] = l.biasGrad;
+    }
+    model.dispose();
+    return { loss, grads };
+  };
+  const norm = (a: Float32Array) => Math.sqrt(a.reduce((s, v) => s + v * v, 0));
+  // A conv bias right before BatchNorm has a gradient of exactly zero (BN subtracts the channel's
+  // mean): what any implementation computes there is round-off. It is compared against the scale
+  // of the gradients around it, the BN shift's (β's); every other gradient against its own norm.
+  const convBeforeBn = new Map(cnnLayout(CNN).convs.map((c: { key: number; norm: number }) => [`${c.key}.bias`, `${c.norm}.bias`]));
+  const diff = (key: string, a: Float32Array, b: Dict) => {
+    const ref = b[key]!;
+    let d = 0;
+    for (let i = 0; i < ref.length; i++) d += (a[i]! - ref[i]!) ** 2;
+    const scale = convBeforeBn.has(key) ? norm(b[convBeforeBn.get(key)!]!) : norm(ref);
+    return Math.sqrt(d) / scale;
+  };
+
+  it('the SIMD and scalar builds agree on the step', () => {
+    const [a, b] = MODULES.map((simd) => engineCnn(labs.get(simd)!));
+    if (!b) return;
+    expect(Math.abs(a!.loss - b.loss) / b.loss).toBeLessThan(1e-6);
+    for (const k of Object.keys(b.grads)) expect(diff(k, a!.grads[k]!, b.grads), k).toBeLessThan(TAU);
+  });
+
+  for (const backend of ['wasm', 'cpu'] as const) {
+    it(`TF.js ${backend} matches the engine`, async (ctx) => {
+      const loaded = await tfWithin(10_000);
+      if (!loaded.tf) ctx.skip(loaded.reason);
+      const tf = loaded.tf!;
+      await tf.setBackend(backend);
+      const model = new TfCNN(tf, backend, CNN, state, { lr: LR });
+      const r = model.step(x, y, CNN.batch, true) as { loss: number; grads: Dict };
+      model.dispose();
+      const ours = engineCnn(labs.get(true)!);
+      expect(Math.abs(r.loss - ours.loss) / ours.loss, 'loss').toBeLessThan(1e-6);
+      expect(Object.keys(r.grads).sort()).toEqual(Object.keys(ours.grads).sort());
+      for (const k of Object.keys(ours.grads)) expect(diff(k, r.grads[k]!, ours.grads), `gradient ${k}`).toBeLessThan(TAU);
+      // and a conv bias before BN is (near) zero in both
+      for (const [k, beta] of convBeforeBn) expect(norm(ours.grads[k]!) / norm(ours.grads[beta]!), `${k} ≈ 0`).toBeLessThan(TAU);
+    }, 60_000);
+  }
+});
 
 // TF.js loads once per file (its first load bundles it with Vite and compiles its wasm); past
 // 10 s the TF.js comparisons are skipped rather than slowing the suite down.
