@@ -30,7 +30,7 @@ Status SGD::init(std::shared_ptr<Module> model, const SGDOptions& o) {
     if (e.kind == StateEntry::Parameter) params_.push_back(e);
   bufs_.clear();
   bufs_.resize(params_.size());
-  buf_init_.assign(params_.size(), false);
+  buf_init_.assign(params_.size(), 0);
   if (opts_.momentum != 0)
     for (size_t i = 0; i < params_.size(); ++i) BN_TRY(bufs_[i].resize(params_[i].value->size()));
   return Status::ok();
@@ -44,8 +44,8 @@ void SGD::step() {
     kernels::active::sgd_step(p.value->data(), use_buf ? bufs_[i].data() : nullptr, p.grad->data(),
                               static_cast<float>(opts_.lr), static_cast<float>(opts_.momentum),
                               static_cast<float>(opts_.dampening), static_cast<float>(opts_.weight_decay),
-                              opts_.nesterov, buf_init_[i], p.value->size());
-    if (use_buf) buf_init_[i] = true;
+                              opts_.nesterov, buf_init_[i] != 0, p.value->size());
+    if (use_buf) buf_init_[i] = 1;
   }
 }
 

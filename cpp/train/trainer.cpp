@@ -169,7 +169,7 @@ Status Trainer::init_snapshots() {
   for (int k = 0; k < 2; ++k) {
     BN_TRY(snap_[k].resize(floats));
     snap_count_[k].assign(snap_counters_.size(), 0);
-    snap_started_[k].assign(sgd_.momentum_started().size(), false);
+    snap_started_[k].assign(sgd_.momentum_started().size(), 0);
   }
   return Status::ok();
 }

@@ -132,7 +132,7 @@ class Trainer {
   std::vector<int64_t*> snap_counters_; // num_batches_tracked of each BatchNorm
   Buffer snap_[2];
   std::vector<int64_t> snap_count_[2];
-  std::vector<bool> snap_started_[2];
+  std::vector<uint8_t> snap_started_[2];
   int snap_step_[2] = {0, 0};
   int snap_valid_ = -1;  // which of snap_ holds the last finite state, -1: none yet
   int restored_to_ = -1;
