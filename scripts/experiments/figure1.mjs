@@ -14,6 +14,7 @@
 // Runs are deterministic (fixed seeds): the tables are the same on every run; only the times change.
 import { writeFileSync } from 'node:fs';
 import { sweep } from '../../dist/index.js';
+import { FIGURE1 } from '../../dist/jobs/presets.js';
 import { markdownTable, provenance } from '../lib/report.mjs';
 
 const argv = process.argv.slice(2);
@@ -21,7 +22,7 @@ const args = Object.fromEntries(
   argv.reduce((pairs, a, i, all) => (a.startsWith('--') ? [...pairs, [a.slice(2), all[i + 1]?.startsWith('--') ? true : all[i + 1] ?? true]] : pairs), []),
 );
 const steps = Number(args.steps ?? 20000);
-const lr = Number(args.lr ?? 0.5);
+const lr = Number(args.lr ?? FIGURE1.lr); // the setting the lab's paper button applies
 const which = args.dataset ?? 'both';
 if (!['digits', 'fashion-mnist', 'both'].includes(which)) throw new RangeError(`--dataset must be digits, fashion-mnist or both, not ${which}`);
 if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`--steps must be a positive integer, not ${args.steps}`);
@@ -33,8 +34,8 @@ const jobs = runs.map(({ name, batchNorm }) => ({
   label: `${name} ${batchNorm ? 'with BN' : 'without BN'}`,
   dataset: { kind: name },
   trainer: {
-    model: { sizes: [name === 'digits' ? 64 : 784, 100, 100, 100, 10], activation: 'sigmoid', batchNorm, seed: 1 },
-    batchSize: 60, lr, dataSeed: 1, evalEvery: every, evalLimit: 2000,
+    model: { sizes: [name === 'digits' ? 64 : 784, ...Array(FIGURE1.hiddenLayers).fill(FIGURE1.width), 10], activation: FIGURE1.activation, batchNorm, seed: 1 },
+    batchSize: FIGURE1.batchSize, lr, dataSeed: 1, evalEvery: every, evalLimit: 2000,
     watch: { layer: 2, unit: 0 },
   },
   steps,

@@ -10,6 +10,7 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { launchChromium, watchedPage } from './browser.js';
+import { FIGURE1 } from '../../dist/jobs/presets.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-ignore: a plain .mjs script, without type declarations
 import { startServer } from '../../scripts/serve.mjs';
@@ -86,7 +87,8 @@ async function yAxisPixels(lab: Locator, title: string, width = 36): Promise<str
   }, { title, width });
 }
 
-const LOSS = 'Training loss';
+const LOSS = 'Loss of each training batch (training mode)';
+const EVAL_LOSS = 'Loss in eval mode: training set and test set';
 const ACCURACY = 'Test accuracy';
 const PERCENTILES = ['Without BN', 'With BN'].map((name) => `${name}: last hidden layer, unit 0 input (15/50/85th percentiles)`);
 
@@ -98,12 +100,13 @@ function pngSize(bytes: Buffer): { width: number; height: number } {
 
 const stepOf = async (lab: Locator) => Number(((await lab.locator('.step-count').textContent()) ?? '').replace(/\D/g, ''));
 const statsOf = (lab: Locator, i: number) => lab.locator(`.run-${i} .stats`).textContent();
+const STATS = /^batch loss [\d.e\u2212]+ · eval loss: train [\d.e\u2212]+, test [\d.e\u2212]+ · test accuracy \d+(\.\d+)?%$/;
 
 describe('<bn-training-lab>', () => {
   it('trains both runs in a worker, pauses, and keeps the page responsive', async () => {
     const { context, page, lab, problems } = await open(1280, 800);
     const before = [await statsOf(lab, 0), await statsOf(lab, 1)];
-    expect(before[0]).toContain('loss —');
+    expect(before[0]).toBe('batch loss — · eval loss: train —, test — · test accuracy —');
     // Count animation frames while training: a blocked main thread would paint almost none.
     await page.evaluate(() => {
       const w = window as unknown as { frames_: number };
@@ -121,8 +124,8 @@ describe('<bn-training-lab>', () => {
     await page.waitForTimeout(1000);
     const frames = (await page.evaluate(() => (window as unknown as { frames_: number }).frames_)) - f0;
     expect(frames / ((Date.now() - t0) / 1000), 'frames per second while training').toBeGreaterThan(10);
-    // Both runs report a finite loss and a test accuracy.
-    for (const i of [0, 1]) expect(await statsOf(lab, i)).toMatch(/^loss \d+(\.\d+)? · test accuracy \d+(\.\d+)?%$/);
+    // Both runs report a finite batch loss, eval-mode losses on the training and test sets and a test accuracy.
+    for (const i of [0, 1]) expect(await statsOf(lab, i)).toMatch(STATS);
     const s1 = await stepOf(lab);
     await page.waitForTimeout(300);
     expect(await stepOf(lab)).toBeGreaterThan(s1);
@@ -138,12 +141,18 @@ describe('<bn-training-lab>', () => {
     // The curves are uPlot charts showing both runs: each run's colour on the loss and accuracy
     // canvases, and one run each on the percentile charts (median line; the band is translucent).
     await page.waitForTimeout(300);
-    for (const title of [LOSS, ACCURACY]) {
+    for (const title of [LOSS, EVAL_LOSS, ACCURACY]) {
       const c = await chartPixels(lab, title);
       expect(c, title).not.toBeNull();
       expect(c!.counts.noBn, `${title}: pixels of the run without BN`).toBeGreaterThan(100);
       expect(c!.counts.bn, `${title}: pixels of the run with BN`).toBeGreaterThan(100);
     }
+    // The eval-mode chart names what it shows, and the text says why there are two loss charts.
+    const evalKeys = await lab.locator('figure.chart', { hasText: EVAL_LOSS }).locator('.legend .key').allTextContents();
+    for (const run of ['Without BN', 'With BN']) {
+      for (const set of ['training set', 'test set']) expect(evalKeys, `${run}, ${set}`).toEqual(expect.arrayContaining([expect.stringContaining(`${run}, ${set}`)]));
+    }
+    expect(await lab.locator('.note.losses').textContent()).toMatch(/training mode BatchNorm normalises each batch with that batch’s own mean and variance.*eval mode BN uses its running statistics/);
     for (const [i, title] of PERCENTILES.entries()) {
       const c = await chartPixels(lab, title);
       expect(c!.counts[i ? 'bn' : 'noBn'], title).toBeGreaterThan(100);
@@ -157,7 +166,7 @@ describe('<bn-training-lab>', () => {
     expect(await lab.locator('.sweeps .uplot').count()).toBe(0);
     // Text alternatives: each chart is an image named by its latest values.
     const value = String.raw`[\d.e\u2212+]+`;
-    await expect.poll(() => lab.getByRole('img', { name: new RegExp(`^Training loss: cross-entropy against step \\(log y axis\\)\\. Without BN: ${value} at step \\d+\\. With BN: ${value} at step \\d+\\.$`) }).count()).toBe(1);
+    await expect.poll(() => lab.getByRole('img', { name: new RegExp(`^Loss of each training batch \\(training mode\\): cross-entropy against step \\(log y axis\\)\\. Without BN: ${value} at step \\d+\\. With BN: ${value} at step \\d+\\.$`) }).count()).toBe(1);
     await expect.poll(() => lab.getByRole('img', { name: new RegExp(`^Test accuracy: accuracy against step\\. Without BN: ${value} at step \\d+\\. With BN: ${value} at step \\d+\\.$`) }).count()).toBe(1);
     // Under the cursor, the legend reads out both runs' values at that step.
     const loss = lab.locator('figure.chart').first();
@@ -271,11 +280,12 @@ describe('<bn-training-lab>', () => {
     const path = await download.path();
     const text = (await import('node:fs')).readFileSync(path, 'utf8');
     const lines = text.trim().split('\n');
-    expect(lines[0]).toBe('step,loss_no_bn,loss_bn,test_accuracy_no_bn,test_accuracy_bn,p15_no_bn,p50_no_bn,p85_no_bn,p15_bn,p50_bn,p85_bn');
+    expect(lines[0]).toBe('step,loss_no_bn,loss_bn,test_accuracy_no_bn,test_accuracy_bn,eval_train_loss_no_bn,eval_train_loss_bn,eval_test_loss_no_bn,eval_test_loss_bn,p15_no_bn,p50_no_bn,p85_no_bn,p15_bn,p50_bn,p85_bn');
     expect(lines).toHaveLength(11);
-    // One row per step, both runs' losses and all six percentiles as numbers.
+    // One row per step, both runs' losses and all six percentiles as numbers; the test accuracies
+    // and the eval-mode losses only at the steps where they were measured.
     const num = String.raw`-?\d+(\.\d+)?(e-?\d+)?`;
-    lines.slice(1).forEach((row: string, i: number) => expect(row).toMatch(new RegExp(`^${i + 1},${num},${num},(${num})?,(${num})?(,${num}){6}$`)));
+    lines.slice(1).forEach((row: string, i: number) => expect(row).toMatch(new RegExp(`^${i + 1},${num},${num}(,(${num})?){6}(,${num}){6}$`)));
     expect(problems).toEqual([]);
     await context.close();
   }, TIMEOUT);
@@ -286,10 +296,16 @@ describe('<bn-training-lab>', () => {
     await expect.poll(() => lab.getAttribute('dataset')).toBe('digits');
     expect(await lab.getAttribute('activation')).toBe('sigmoid');
     expect(await lab.getAttribute('batch-size')).toBe('60');
+    // The replica's learning rate (scripts/experiments/figure1.mjs reads the same FIGURE1), in the
+    // field and in words beside the button.
+    expect(FIGURE1.lr).toBe(0.5);
+    expect(await lab.getAttribute('lr')).toBe(String(FIGURE1.lr));
+    expect(await lab.locator('.paper-setting').textContent()).toBe('digits, 3 hidden layers of 100 sigmoid units, batches of 60, learning rate 0.5');
+    expect(await lab.locator('.paper-setting').isVisible()).toBe(true);
     await expect.poll(() => lab.getAttribute('data-state'), { timeout: 30_000 }).toBe('ready');
     await lab.getByRole('button', { name: 'Step' }).click();
     await expect.poll(() => stepOf(lab), { timeout: 30_000 }).toBe(10);
-    for (const i of [0, 1]) expect(await statsOf(lab, i)).toMatch(/^loss \d+(\.\d+)? · /);
+    for (const i of [0, 1]) expect(await statsOf(lab, i)).toMatch(/^batch loss \d+(\.\d+)? · /);
     await expect(lab.locator('.run-0 .map').isVisible()).resolves.toBe(false);
     await expect(lab.locator('.run-0 .note').isVisible()).resolves.toBe(true);
     expect(problems).toEqual([]);
@@ -308,7 +324,7 @@ describe('<bn-training-lab>', () => {
     const paused = await stepOf(lab);
     await page.waitForTimeout(500);
     expect(await stepOf(lab)).toBe(paused);
-    for (const i of [0, 1]) expect(await statsOf(lab, i)).toMatch(/^loss \d+(\.\d+)? · test accuracy \d+(\.\d+)?%$/);
+    for (const i of [0, 1]) expect(await statsOf(lab, i)).toMatch(STATS);
     expect(problems).toEqual([]);
     await context.close();
   }, TIMEOUT);
@@ -418,7 +434,7 @@ describe('<bn-training-lab>', () => {
       const u = f.querySelector('.uplot')?.getBoundingClientRect();
       return u ? u.width > 200 && u.right <= f.getBoundingClientRect().right + 0.5 : false;
     }));
-    expect(fits).toEqual([true, true, true, true]);
+    expect(fits).toEqual([true, true, true, true, true]);
     // The axes follow the theme, and are redrawn when it changes (here with the lab idle).
     const dark = (await chartPixels(lab, LOSS))!;
     expect(dark.counts.gridDark).toBeGreaterThan(100);

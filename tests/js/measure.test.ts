@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { BatchDrawer, batchSeed, niceStep, placementVerdict, type Metric } from '../../dist/elements/base/measure.js';
 import { mulberry32 } from '../../dist/engine/random.js';
-import { fmt } from '../../dist/elements/base/format.js';
+import { fmt, fmtMeasured } from '../../dist/elements/base/format.js';
 
 describe('seeded batches', () => {
   it('mulberry32 repeats for a seed and differs between seeds, in [0, 1)', () => {
@@ -91,5 +91,19 @@ describe('the placement verdict', () => {
 
   it('picks tick steps of 1, 2 or 5 times a power of ten', () => {
     expect([0.011, 0.25, 0.3, 1, 1.2, 7, 30].map(niceStep)).toEqual([0.02, 0.5, 0.5, 1, 2, 10, 50]);
+  });
+});
+
+describe('fmtMeasured: a measured value is never shown as 0 unless it is 0', () => {
+  it('rounds like fmt where fmt keeps a digit, and keeps two significant digits below that', () => {
+    expect(fmtMeasured(0.28213)).toBe('0.282');
+    expect(fmtMeasured(1.5)).toBe('1.5');
+    expect(fmt(2.1e-4)).toBe('0'); // what the lab used to show for a loss of 2.1e-4
+    expect(fmtMeasured(2.1e-4)).toBe('0.00021');
+    expect(fmtMeasured(-2.1e-4)).toBe('\u22120.00021');
+    expect(fmtMeasured(3.5e-9)).toBe('3.5e\u22129');
+    expect(fmtMeasured(0)).toBe('0');
+    expect(fmtMeasured(Number.NaN)).toBe('NaN');
+    for (const x of [1e-3, 4.9e-4, 5e-4, 1e-12, 7e-30]) expect(Number(fmtMeasured(x).replace('\u2212', '-')), String(x)).not.toBe(0);
   });
 });

@@ -6,7 +6,7 @@
 //
 //   <bn-training-lab dataset="spiral" lr="0.1" layers="3" neurons="16"></bn-training-lab>
 import { el, tableHead } from '../base/dom.js';
-import { fmt } from '../base/format.js';
+import { fmt, fmtMeasured } from '../base/format.js';
 import { pageLab } from '../base/page-lab.js';
 import { BnBase } from '../base/element.js';
 import { sweep } from '../../jobs/pool.js';
@@ -14,7 +14,7 @@ import { runJobsInThread, type TrainingJob, type TrainingResult } from '../../jo
 import { BoundaryMap } from './boundary-map.js';
 import { CHART_STYLESHEET, LineChart, OKABE_ITO, type Band, type Mark, type Series } from './chart.js';
 import { download } from './chart-export.js';
-import { CHOICE_TEXT, DEFAULTS, FIELDS, PAPER, isToy, parseConfig, parseField, sweepJob, type LabConfig } from './lab-state.js';
+import { CHOICE_TEXT, DEFAULTS, FIELDS, PAPER, PAPER_TEXT, isToy, parseConfig, parseField, sweepJob, type LabConfig } from './lab-state.js';
 import { LabEngine, type LabReply, type LabRequest, type RunChunk } from './lab-engine.js';
 
 const STYLESHEET = new URL('./training-lab.css', import.meta.url).href;
@@ -50,6 +50,8 @@ class RunHistory {
   evalStep = new Column();
   evalAcc = new Column();
   evalLoss = new Column();
+  trainEvalStep = new Column();
+  trainEvalLoss = new Column();
   divergedAt: number | null = null;
 
   add(c: RunChunk): void {
@@ -64,6 +66,8 @@ class RunHistory {
     this.evalStep.push(c.evalSteps);
     this.evalAcc.push(c.evalAccuracy);
     this.evalLoss.push(c.evalLoss);
+    this.trainEvalStep.push(c.trainEvalSteps);
+    this.trainEvalLoss.push(c.trainEvalLoss);
     this.divergedAt ??= c.divergedAt;
   }
 }
@@ -92,7 +96,8 @@ export class BnTrainingLab extends BnBase {
   private readonly stepOut = el('output', 'step-count', 'step 0');
   private readonly playButton = el('button', 'primary', 'Play');
   private readonly message = el('p', 'message');
-  private readonly lossChart = new LineChart({ title: 'Training loss', xLabel: 'step', yLabel: 'cross-entropy', logY: true });
+  private readonly lossChart = new LineChart({ title: 'Loss of each training batch (training mode)', xLabel: 'step', yLabel: 'cross-entropy', logY: true });
+  private readonly evalLossChart = new LineChart({ title: 'Loss in eval mode: training set and test set', xLabel: 'step', yLabel: 'cross-entropy', logY: true });
   private readonly accChart = new LineChart({ title: 'Test accuracy', xLabel: 'step', yLabel: 'accuracy', yMin: 0, yMax: 1 });
   private readonly pctCharts = RUN_NAMES.map((name) => new LineChart({ title: `${name}: last hidden layer, unit 0 input (15/50/85th percentiles)`, xLabel: 'step', yLabel: 'pre-activation', height: 180 }));
   private readonly lrChart = new LineChart({ title: `Learning-rate sweep: test accuracy after ${SWEEP_STEPS} steps`, xLabel: 'learning rate', yLabel: 'accuracy', logX: true, yMin: 0, yMax: 1 });
@@ -198,7 +203,7 @@ export class BnTrainingLab extends BnBase {
       const sw = el('span', 'swatch');
       sw.style.borderColor = RUN_COLORS[i]!;
       h.prepend(sw);
-      const stats = el('p', 'stats', 'loss — · test accuracy —');
+      const stats = el('p', 'stats', 'batch loss — · eval loss: train —, test — · test accuracy —');
       const status = el('p', 'status');
       status.setAttribute('role', 'status');
       const map = new BoundaryMap(`${name}: decision boundary`);
@@ -215,7 +220,9 @@ export class BnTrainingLab extends BnBase {
     });
     // Curves.
     const curves = el('div', 'charts');
-    curves.append(this.withPng(this.lossChart, 'loss'), this.withPng(this.accChart, 'accuracy'));
+    curves.append(this.withPng(this.lossChart, 'loss'), this.withPng(this.evalLossChart, 'eval-mode loss'), this.withPng(this.accChart, 'accuracy'));
+    const lossNote = el('p', 'note losses',
+      'Why two loss charts: in training mode BatchNorm normalises each batch with that batch’s own mean and variance, so the network with BN computes a slightly different function on every batch, and its batch loss carries that noise. In eval mode BN uses its running statistics, as a trained network does, so the eval-mode losses compare the two networks fairly.');
     const csv = el('button', 'start', 'Download curves (CSV)');
     csv.type = 'button';
     csv.addEventListener('click', () => download(new Blob([this.csv()], { type: 'text/csv' }), 'training-curves.csv', this.root));
@@ -227,9 +234,12 @@ export class BnTrainingLab extends BnBase {
     );
     const paper = el('button', 'start', 'Use the paper’s setting');
     paper.type = 'button';
-    paper.title = 'Digits, 3 hidden layers of 100 sigmoid units, batches of 60';
     paper.addEventListener('click', () => this.apply(PAPER));
-    shift.append(paper);
+    // The numbers it sets, in view: those of the Figure 1 replica in docs/experiments.md.
+    const paperText = el('span', 'note paper-setting', PAPER_TEXT);
+    paper.setAttribute('aria-describedby', 'paper-setting');
+    paperText.id = 'paper-setting';
+    shift.append(paper, ' ', paperText);
     // One y axis for both percentile charts, so the drift is compared fairly.
     LineChart.shareY(this.pctCharts);
     const pct = el('div', 'charts');
@@ -258,7 +268,7 @@ export class BnTrainingLab extends BnBase {
     sweepCharts.append(this.withPng(this.lrChart, 'lr-sweep'), this.withPng(this.initChart, 'init-sweep'));
     sweeps.append(sweepBar, this.sweepText, sweepCharts, this.sweepTable);
     this.message.setAttribute('role', 'alert');
-    wrap.append(form, transport, same, this.message, runs, curves, csv, shift, sweeps);
+    wrap.append(form, transport, same, this.message, runs, curves, lossNote, csv, shift, sweeps);
     this.root.append(wrap);
     // Sweep charts appear with their first results.
     this.lrChart.element.hidden = true;
@@ -418,13 +428,14 @@ export class BnTrainingLab extends BnBase {
   private updatePanel(i: number): void {
     const h = this.history[i]!;
     const p = this.panels[i]!;
-    // The last 20 steps' mean loss: one batch's loss is too noisy to read.
+    // The last 20 steps' mean batch loss: one batch's loss is too noisy to read.
     const k = Math.min(20, h.loss.n);
     let sum = 0;
     for (let j = h.loss.n - k; j < h.loss.n; j++) sum += h.loss.data[j]!;
-    const loss = k ? fmt(sum / k, 3) : '—';
+    const last = (c: Column) => (c.n ? fmtMeasured(c.data[c.n - 1]!, 3) : '—');
+    const batch = k ? fmtMeasured(sum / k, 3) : '—';
     const acc = h.evalAcc.n ? `${fmt(100 * h.evalAcc.data[h.evalAcc.n - 1]!, 1)}%` : '—';
-    p.stats.textContent = `loss ${loss} · test accuracy ${acc}`;
+    p.stats.textContent = `batch loss ${batch} · eval loss: train ${last(h.trainEvalLoss)}, test ${last(h.evalLoss)} · test accuracy ${acc}`;
     p.status.textContent = h.divergedAt !== null ? `diverged at step ${h.divergedAt}` : '';
   }
 
@@ -434,6 +445,12 @@ export class BnTrainingLab extends BnBase {
     const marks = (pick: (h: RunHistory) => number): Mark[] =>
       this.history.flatMap((h, i) => (h.divergedAt !== null ? [{ x: h.divergedAt, y: pick(h), text: 'diverged', color: RUN_COLORS[i]! }] : []));
     this.lossChart.set([line(0, a.step, a.loss), line(1, b.step, b.loss)], [], marks(() => NaN));
+    // Eval mode: the training set as lines, the test set as lines with a dot at each evaluation.
+    const evalLine = (i: number, x: Column, y: Column, set: string, points: boolean): Series => ({ ...line(i, x, y), label: `${RUN_NAMES[i]!}, ${set}`, points });
+    this.evalLossChart.set([
+      evalLine(0, a.trainEvalStep, a.trainEvalLoss, 'training set', false), evalLine(1, b.trainEvalStep, b.trainEvalLoss, 'training set', false),
+      evalLine(0, a.evalStep, a.evalLoss, 'test set', true), evalLine(1, b.evalStep, b.evalLoss, 'test set', true),
+    ], [], marks(() => NaN));
     this.accChart.set([line(0, a.evalStep, a.evalAcc), line(1, b.evalStep, b.evalAcc)], [], marks(() => 0.05));
     this.pctCharts.forEach((c, i) => {
       const h = this.history[i]!;
@@ -443,7 +460,7 @@ export class BnTrainingLab extends BnBase {
   }
 
   private redrawAll(): void {
-    for (const c of [this.lossChart, this.accChart, ...this.pctCharts, this.lrChart, this.initChart]) c.schedule();
+    for (const c of [this.lossChart, this.evalLossChart, this.accChart, ...this.pctCharts, this.lrChart, this.initChart]) c.schedule();
   }
 
   private async runSweep(kind: 'lr' | 'init'): Promise<void> {
@@ -515,18 +532,18 @@ export class BnTrainingLab extends BnBase {
 
   private csv(): string {
     const [a, b] = this.history;
-    const rows = ['step,loss_no_bn,loss_bn,test_accuracy_no_bn,test_accuracy_bn,p15_no_bn,p50_no_bn,p85_no_bn,p15_bn,p50_bn,p85_bn'];
-    const evalAt = (h: RunHistory) => {
+    const rows = ['step,loss_no_bn,loss_bn,test_accuracy_no_bn,test_accuracy_bn,eval_train_loss_no_bn,eval_train_loss_bn,eval_test_loss_no_bn,eval_test_loss_bn,p15_no_bn,p50_no_bn,p85_no_bn,p15_bn,p50_bn,p85_bn'];
+    const at = (steps: Column, values: Column) => {
       const m = new Map<number, number>();
-      for (let i = 0; i < h.evalStep.n; i++) m.set(h.evalStep.data[i]!, h.evalAcc.data[i]!);
+      for (let i = 0; i < steps.n; i++) m.set(steps.data[i]!, values.data[i]!);
       return m;
     };
-    const ea = evalAt(a), eb = evalAt(b);
+    const cols = [at(a.evalStep, a.evalAcc), at(b.evalStep, b.evalAcc), at(a.trainEvalStep, a.trainEvalLoss), at(b.trainEvalStep, b.trainEvalLoss), at(a.evalStep, a.evalLoss), at(b.evalStep, b.evalLoss)];
     const n = Math.max(a.loss.n, b.loss.n);
     const v = (c: Column, i: number) => (i < c.n && Number.isFinite(c.data[i]!) ? String(c.data[i]) : '');
     for (let i = 0; i < n; i++) {
       const s = i + 1;
-      rows.push([s, v(a.loss, i), v(b.loss, i), ea.get(s) ?? '', eb.get(s) ?? '', v(a.p15, i), v(a.p50, i), v(a.p85, i), v(b.p15, i), v(b.p50, i), v(b.p85, i)].join(','));
+      rows.push([s, v(a.loss, i), v(b.loss, i), ...cols.map((m) => m.get(s) ?? ''), v(a.p15, i), v(a.p50, i), v(a.p85, i), v(b.p15, i), v(b.p50, i), v(b.p85, i)].join(','));
     }
     return `${rows.join('\n')}\n`;
   }

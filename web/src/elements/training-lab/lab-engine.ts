@@ -24,6 +24,13 @@ export interface RunChunk {
   evalSteps: Float32Array;
   evalLoss: Float32Array;
   evalAccuracy: Float32Array;
+  /**
+   * The loss on (up to 500 points of) the training set in eval mode, with BatchNorm's running
+   * statistics: the network as it is used after training, unlike `loss`, each batch's loss in
+   * training mode. Measured at the end of each chunk that had a test evaluation.
+   */
+  trainEvalSteps: Float32Array;
+  trainEvalLoss: Float32Array;
   divergedAt: number | null;
   /** P(class 1) on a GRID × GRID grid, y outermost, or null (not 2-D, or not sent this time). */
   grid: Float32Array | null;
@@ -38,6 +45,8 @@ export type LabReply =
 /** Training stops by itself here (the charts hold every step). */
 export const MAX_STEPS = 20_000;
 export const GRID = 100;
+/** Training points the eval-mode training loss is measured on (as many as the test's evalLimit). */
+export const TRAIN_EVAL_LIMIT = 500;
 
 export interface EngineHost {
   /** Delivers a reply to the page. */
@@ -97,7 +106,10 @@ export class LabEngine {
 
   private idle(t: Trainer, withGrid: boolean): RunChunk {
     const z = new Float32Array(0);
-    return { firstStep: t.step + 1, loss: z, percentiles: z, evalSteps: z, evalLoss: z, evalAccuracy: z, divergedAt: t.divergedAt, grid: withGrid ? t.predictGrid({ nx: GRID, ny: GRID }) : null };
+    return {
+      firstStep: t.step + 1, loss: z, percentiles: z, evalSteps: z, evalLoss: z, evalAccuracy: z, trainEvalSteps: z, trainEvalLoss: z,
+      divergedAt: t.divergedAt, grid: withGrid ? t.predictGrid({ nx: GRID, ny: GRID }) : null,
+    };
   }
 
   /** Trains both runs by `steps` (a diverged run stays where it stopped) and posts the chunk. */
@@ -109,6 +121,8 @@ export class LabEngine {
     const out = this.runs.map((t) => {
       if (t.diverged || t.step >= MAX_STEPS) return this.idle(t, wantGrid && !t.diverged);
       const m = t.run(Math.min(steps, MAX_STEPS - t.step));
+      const measured = m.evalSteps.length > 0 && m.divergedAt === null;
+      const trainEval = measured ? t.evaluate(this.sets[0]!, { limit: TRAIN_EVAL_LIMIT }).loss : NaN;
       return {
         firstStep: m.firstStep,
         loss: m.loss,
@@ -116,6 +130,8 @@ export class LabEngine {
         evalSteps: m.evalSteps,
         evalLoss: m.evalLoss,
         evalAccuracy: m.evalAccuracy,
+        trainEvalSteps: measured ? Float32Array.of(t.step) : new Float32Array(0),
+        trainEvalLoss: measured ? Float32Array.of(trainEval) : new Float32Array(0),
         divergedAt: m.divergedAt,
         grid: wantGrid && m.divergedAt === null ? t.predictGrid({ nx: GRID, ny: GRID }) : null,
       };

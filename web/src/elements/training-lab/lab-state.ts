@@ -3,6 +3,7 @@
 // built from it, and bn-change carries the whole state, so a page can mirror it into its URL.
 import type { TrainerOptions } from '../../engine/trainer.js';
 import type { DatasetSpec, TrainingJob } from '../../jobs/job.js';
+import { FIGURE1 } from '../../jobs/presets.js';
 
 import { choiceAttr, numberAttr } from '../base/attributes.js';
 import { DATASETS, DATASET_TEXT, isToy, type DatasetName } from '../base/datasets.js';
@@ -62,7 +63,13 @@ export const DEFAULTS: LabConfig = {
 };
 
 /** Ioffe & Szegedy's Figure 1 setting, scaled to the digits: 3 hidden layers of 100 sigmoid units, batches of 60. */
-export const PAPER: Partial<LabConfig> = { dataset: 'digits', activation: 'sigmoid', layers: 3, neurons: 100, batchSize: 60, lr: 0.1, init: 'torch', initScale: 1, placement: 'before' };
+/** The Figure 1 replica's setting (jobs/presets.ts), as the lab's controls. */
+export const PAPER: Partial<LabConfig> = {
+  dataset: FIGURE1.dataset, activation: FIGURE1.activation, layers: FIGURE1.hiddenLayers, neurons: FIGURE1.width,
+  batchSize: FIGURE1.batchSize, lr: FIGURE1.lr, init: 'torch', initScale: 1, placement: 'before',
+};
+/** What the paper button sets, in words. */
+export const PAPER_TEXT = `digits, ${FIGURE1.hiddenLayers} hidden layers of ${FIGURE1.width} sigmoid units, batches of ${FIGURE1.batchSize}, learning rate ${FIGURE1.lr}`;
 
 /** Words shown for the choices. */
 export const CHOICE_TEXT: Record<string, string> = {
