@@ -290,6 +290,32 @@ describe('<bn-training-lab>', () => {
     await context.close();
   }, TIMEOUT);
 
+  it('names a network that has stopped learning: stuck at chance, dead ReLUs (lr 10)', async () => {
+    const { context, page, lab, problems } = await open(1280, 800);
+    await lab.locator('select[name=lr]').selectOption('10');
+    await expect.poll(() => lab.getAttribute('data-state')).toBe('ready');
+    await lab.getByRole('button', { name: 'Play' }).click();
+    await expect.poll(() => stepOf(lab), { timeout: 30_000 }).toBeGreaterThan(600);
+    await lab.getByRole('button', { name: 'Pause' }).click();
+    await page.waitForTimeout(300);
+    const status = [await lab.locator('.run-0 .status').textContent(), await lab.locator('.run-1 .status').textContent()];
+    // Each run's panel says what went wrong, in words, not only as a flat curve at 50% (the same
+    // seeds every time: at this learning rate both runs kill the ReLUs of their last hidden layer).
+    for (const [i, s] of status.entries()) {
+      expect(s, `run ${i}`).toMatch(/^Stuck at chance: test accuracy 50%, what guessing gets\. Dead ReLUs: (layer \d \(\d+% of its inputs below 0\), )*layer 3 \(100% of its inputs below 0\); they output 0 and pass no gradient back/);
+    }
+    await lab.locator('.runs').screenshot({ path: `${SHOTS}training-lab-1280-stuck-runs.png` });
+    // A network that learns says nothing of the kind.
+    await lab.locator('select[name=lr]').selectOption('0.1');
+    await expect.poll(() => lab.getAttribute('data-state')).toBe('ready');
+    await lab.getByRole('button', { name: 'Play' }).click();
+    await expect.poll(() => stepOf(lab), { timeout: 30_000 }).toBeGreaterThan(600);
+    await lab.getByRole('button', { name: 'Pause' }).click();
+    for (const i of [0, 1]) expect(await lab.locator(`.run-${i} .status`).textContent()).toBe('');
+    expect(problems).toEqual([]);
+    await context.close();
+  }, TIMEOUT);
+
   it('trains on the digits in the paper’s setting (no boundary map there)', async () => {
     const { context, lab, problems } = await open(1280, 800);
     await lab.getByRole('button', { name: 'Use the paper’s setting' }).click();

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { BatchDrawer, batchSeed, niceStep, placementVerdict, type Metric } from '../../dist/elements/base/measure.js';
 import { mulberry32 } from '../../dist/engine/random.js';
 import { fmt, fmtMeasured } from '../../dist/elements/base/format.js';
+import { HEALTH_BINS, HEALTH_HI, HEALTH_LO, diagnose, layerHealth } from '../../dist/elements/training-lab/health.js';
 
 describe('seeded batches', () => {
   it('mulberry32 repeats for a seed and differs between seeds, in [0, 1)', () => {
@@ -105,5 +106,35 @@ describe('fmtMeasured: a measured value is never shown as 0 unless it is 0', () 
     expect(fmtMeasured(0)).toBe('0');
     expect(fmtMeasured(Number.NaN)).toBe('NaN');
     for (const x of [1e-3, 4.9e-4, 5e-4, 1e-12, 7e-30]) expect(Number(fmtMeasured(x).replace('\u2212', '-')), String(x)).not.toBe(0);
+  });
+});
+
+describe("the training lab's diagnosis (elements/training-lab/health.ts)", () => {
+  const hist = (layers: ((x: number) => number)[]) => {
+    const h = new Float32Array(layers.length * HEALTH_BINS);
+    const width = (HEALTH_HI - HEALTH_LO) / HEALTH_BINS;
+    layers.forEach((count, l) => {
+      for (let b = 0; b < HEALTH_BINS; b++) h[l * HEALTH_BINS + b] = count(HEALTH_LO + (b + 0.5) * width);
+    });
+    return h;
+  };
+  it('measures the share of inputs below 0 and beyond ±5 per layer', () => {
+    const [a, b] = layerHealth(hist([(x) => (x < 0 ? 3 : 1), (x) => (Math.abs(x) > 5 ? 1 : 0)]), 2);
+    expect(a!.negative).toBeCloseTo(0.75, 10);
+    expect(a!.saturated).toBeCloseTo((3 * 50 + 50) / (3 * 100 + 100), 10);
+    expect(b!.negative).toBeCloseTo(0.5, 10);
+    expect(b!.saturated).toBe(1);
+    expect(layerHealth(new Float32Array(HEALTH_BINS), 1)).toEqual([{ negative: 0, saturated: 0 }]); // no step yet
+  });
+  it('names dead ReLUs, saturated sigmoids and a network at chance, and says nothing of a healthy one', () => {
+    const dead = layerHealth(hist([(x) => (x < 0 ? 1 : 0), () => 1]), 2);
+    expect(diagnose({ activation: 'relu', health: dead, accuracy: 0.5, chance: 0.5, step: 800 }))
+      .toBe('Stuck at chance: test accuracy 50%, what guessing gets. Dead ReLUs: layer 1 (100% of its inputs below 0); they output 0 and pass no gradient back, so the layers below them stop learning.');
+    const flat = layerHealth(hist([() => 1, (x) => (Math.abs(x) > 5 ? 1 : 0)]), 2);
+    expect(diagnose({ activation: 'sigmoid', health: flat, accuracy: 0.9, chance: 0.1, step: 800 }))
+      .toBe('Saturated sigmoids: layer 2 (100% of its inputs beyond ±5); their slope there is almost 0, so almost no gradient passes.');
+    const fine = layerHealth(hist([() => 1, () => 1]), 2);
+    expect(diagnose({ activation: 'relu', health: fine, accuracy: 0.97, chance: 0.5, step: 800 })).toBe('');
+    expect(diagnose({ activation: 'tanh', health: fine, accuracy: 0.52, chance: 0.5, step: 100 }), 'too early to call').toBe('');
   });
 });

@@ -7,6 +7,7 @@
 //   <bn-training-lab dataset="spiral" lr="0.1" layers="3" neurons="16"></bn-training-lab>
 import { el, tableHead } from '../base/dom.js';
 import { fmt, fmtMeasured } from '../base/format.js';
+import { diagnose, type LayerHealth } from './health.js';
 import { pageLab } from '../base/page-lab.js';
 import { BnBase } from '../base/element.js';
 import { sweep } from '../../jobs/pool.js';
@@ -52,6 +53,7 @@ class RunHistory {
   evalLoss = new Column();
   trainEvalStep = new Column();
   trainEvalLoss = new Column();
+  health: LayerHealth[] = [];
   divergedAt: number | null = null;
 
   add(c: RunChunk): void {
@@ -68,6 +70,7 @@ class RunHistory {
     this.evalLoss.push(c.evalLoss);
     this.trainEvalStep.push(c.trainEvalSteps);
     this.trainEvalLoss.push(c.trainEvalLoss);
+    if (c.health.length) this.health = c.health;
     this.divergedAt ??= c.divergedAt;
   }
 }
@@ -436,7 +439,15 @@ export class BnTrainingLab extends BnBase {
     const batch = k ? fmtMeasured(sum / k, 3) : '—';
     const acc = h.evalAcc.n ? `${fmt(100 * h.evalAcc.data[h.evalAcc.n - 1]!, 1)}%` : '—';
     p.stats.textContent = `batch loss ${batch} · eval loss: train ${last(h.trainEvalLoss)}, test ${last(h.evalLoss)} · test accuracy ${acc}`;
-    p.status.textContent = h.divergedAt !== null ? `diverged at step ${h.divergedAt}` : '';
+    p.status.textContent = h.divergedAt !== null
+      ? `diverged at step ${h.divergedAt}`
+      : diagnose({
+        activation: this.config.activation,
+        health: h.health,
+        accuracy: h.evalAcc.n ? h.evalAcc.data[h.evalAcc.n - 1]! : null,
+        chance: isToy(this.config.dataset) ? 0.5 : 0.1,
+        step: h.step.n ? h.step.data[h.step.n - 1]! : 0,
+      });
   }
 
   private redrawCurves(): void {

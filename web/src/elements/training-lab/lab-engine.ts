@@ -9,6 +9,7 @@ import type { Trainer } from '../../engine/trainer.js';
 import type { LabConfig } from './lab-state.js';
 import { datasetSpec, trainerOptions, isToy } from './lab-state.js';
 import { loadDatasetSplit } from '../../jobs/job.js';
+import { HEALTH_BINS, HEALTH_HI, HEALTH_LO, layerHealth, type LayerHealth } from './health.js';
 
 /** page → engine */
 export type LabRequest =
@@ -31,6 +32,8 @@ export interface RunChunk {
    */
   trainEvalSteps: Float32Array;
   trainEvalLoss: Float32Array;
+  /** Each hidden layer's activation inputs in the chunk's last batch (empty when no step ran). */
+  health: LayerHealth[];
   divergedAt: number | null;
   /** P(class 1) on a GRID × GRID grid, y outermost, or null (not 2-D, or not sent this time). */
   grid: Float32Array | null;
@@ -107,7 +110,7 @@ export class LabEngine {
   private idle(t: Trainer, withGrid: boolean): RunChunk {
     const z = new Float32Array(0);
     return {
-      firstStep: t.step + 1, loss: z, percentiles: z, evalSteps: z, evalLoss: z, evalAccuracy: z, trainEvalSteps: z, trainEvalLoss: z,
+      firstStep: t.step + 1, loss: z, percentiles: z, evalSteps: z, evalLoss: z, evalAccuracy: z, trainEvalSteps: z, trainEvalLoss: z, health: [],
       divergedAt: t.divergedAt, grid: withGrid ? t.predictGrid({ nx: GRID, ny: GRID }) : null,
     };
   }
@@ -132,6 +135,7 @@ export class LabEngine {
         evalAccuracy: m.evalAccuracy,
         trainEvalSteps: measured ? Float32Array.of(t.step) : new Float32Array(0),
         trainEvalLoss: measured ? Float32Array.of(trainEval) : new Float32Array(0),
+        health: m.steps > 0 ? layerHealth(t.histograms({ bins: HEALTH_BINS, lo: HEALTH_LO, hi: HEALTH_HI }), t.hiddenLayers) : [],
         divergedAt: m.divergedAt,
         grid: wantGrid && m.divergedAt === null ? t.predictGrid({ nx: GRID, ny: GRID }) : null,
       };
