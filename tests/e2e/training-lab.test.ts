@@ -167,7 +167,7 @@ describe('<bn-training-lab>', () => {
     // Text alternatives: each chart is an image named by its latest values.
     const value = String.raw`[\d.e\u2212+]+`;
     await expect.poll(() => lab.getByRole('img', { name: new RegExp(`^Loss of each training batch \\(training mode\\): cross-entropy against step \\(log y axis\\)\\. Without BN: ${value} at step \\d+\\. With BN: ${value} at step \\d+\\.$`) }).count()).toBe(1);
-    await expect.poll(() => lab.getByRole('img', { name: new RegExp(`^Test accuracy: accuracy against step\\. Without BN: ${value} at step \\d+\\. With BN: ${value} at step \\d+\\.$`) }).count()).toBe(1);
+    await expect.poll(() => lab.getByRole('img', { name: new RegExp(`^Test accuracy: accuracy against step\\. Without BN: ${value} at step \\d+\\. With BN: ${value} at step \\d+\\.( (Without|With) BN: reached 90% at step \\d+\\.)*$`) }).count()).toBe(1);
     // Under the cursor, the legend reads out both runs' values at that step.
     const loss = lab.locator('figure.chart').first();
     await loss.locator('.u-over').hover({ position: { x: 150, y: 60 } });
@@ -286,6 +286,48 @@ describe('<bn-training-lab>', () => {
     // and the eval-mode losses only at the steps where they were measured.
     const num = String.raw`-?\d+(\.\d+)?(e-?\d+)?`;
     lines.slice(1).forEach((row: string, i: number) => expect(row).toMatch(new RegExp(`^${i + 1},${num},${num}(,(${num})?){6}(,${num}){6}$`)));
+    expect(problems).toEqual([]);
+    await context.close();
+  }, TIMEOUT);
+
+  it('trains at the pace the reader picks, shows steps/s, and marks when each run reaches 90%', async () => {
+    const { context, page, lab, problems } = await open(1280, 800);
+    const speed = lab.locator('select[name=speed]');
+    expect(await speed.inputValue(), 'a pace to watch by default').toBe('250');
+    // Slow motion: about 10 steps a second.
+    await speed.selectOption('10');
+    await lab.getByRole('button', { name: 'Play' }).click();
+    await page.waitForTimeout(2000);
+    const slow = await stepOf(lab);
+    expect(slow).toBeGreaterThanOrEqual(10);
+    expect(slow).toBeLessThanOrEqual(30);
+    await expect.poll(() => lab.locator('.pace').textContent()).toMatch(/^\d+ steps\/s per network$/);
+    const slowPace = Number((await lab.locator('.pace').textContent())!.replace(/\D/g, ''));
+    expect(slowPace).toBeGreaterThanOrEqual(5);
+    expect(slowPace).toBeLessThanOrEqual(15);
+    expect(await lab.getAttribute('speed')).toBe('10');
+    // As fast as it goes: thousands of steps a second, still in the worker.
+    await speed.selectOption('max');
+    await expect.poll(() => stepOf(lab), { timeout: 30_000 }).toBeGreaterThan(3000);
+    await expect.poll(async () => Number(((await lab.locator('.pace').textContent()) ?? '').replace(/\D/g, '')), { timeout: 10_000 }).toBeGreaterThan(2000);
+    await lab.getByRole('button', { name: 'Pause' }).click();
+    // The milestone line names the step at which each run first reached 90% test accuracy, and
+    // the accuracy chart marks it.
+    const text = await lab.locator('.milestones').textContent();
+    expect(text).toMatch(/^90% test accuracy reached with BN: (step \d+|not yet); without BN: (step \d+|not yet)\.$/);
+    const at = [...text!.matchAll(/step (\d+)/g)].map((m) => Number(m[1]));
+    expect(at.length, 'both runs get there on the default setting').toBe(2);
+    const [bnStep, plainStep] = at as [number, number];
+    expect(bnStep, 'with BN first').toBeLessThan(plainStep);
+    await expect.poll(() => lab.getByRole('img', { name: new RegExp(`With BN: reached 90% at step ${bnStep}\\.`) }).count()).toBe(1);
+    await expect.poll(() => lab.getByRole('img', { name: new RegExp(`Without BN: reached 90% at step ${plainStep}\\.`) }).count()).toBe(1);
+    // An attribute sets the pace too (no restart: the step count stays).
+    const before = await stepOf(lab);
+    await lab.evaluate((e) => e.setAttribute('speed', '50'));
+    await expect.poll(() => speed.inputValue()).toBe('50');
+    expect(await stepOf(lab)).toBe(before);
+    await lab.evaluate((e) => e.setAttribute('speed', 'fast please'));
+    await expect.poll(() => speed.inputValue()).toBe('250');
     expect(problems).toEqual([]);
     await context.close();
   }, TIMEOUT);

@@ -16,10 +16,23 @@ import { BoundaryMap } from './boundary-map.js';
 import { CHART_STYLESHEET, LineChart, OKABE_ITO, type Band, type Mark, type Series } from './chart.js';
 import { download } from './chart-export.js';
 import { CHOICE_TEXT, DEFAULTS, FIELDS, PAPER, PAPER_TEXT, isToy, parseConfig, parseField, sweepJob, type LabConfig } from './lab-state.js';
-import { LabEngine, type LabReply, type LabRequest, type RunChunk } from './lab-engine.js';
+import { DEFAULT_SPEED, LabEngine, type LabReply, type LabRequest, type RunChunk } from './lab-engine.js';
 
 const STYLESHEET = new URL('./training-lab.css', import.meta.url).href;
 const RUN_NAMES = ['Without BN', 'With BN'] as const;
+/** The test accuracy the lab marks for each run: where BN's lead in speed shows. */
+const MILESTONE = 0.9;
+/** The pace choices: attribute value → label (steps per second per network). */
+const SPEEDS: [string, string][] = [
+  ['10', 'slow motion (10 steps/s)'], ['50', '50 steps/s'], ['250', '250 steps/s'], ['1000', '1,000 steps/s'], ['max', 'as fast as it goes'],
+];
+/** The speed attribute: "max" or a number of steps per second (1 to 1,000,000); anything else: the default. */
+function parseSpeed(value: string | null): number | null {
+  if (value === 'max') return null;
+  const n = Number(value);
+  return value !== null && value.trim() !== '' && Number.isFinite(n) && n >= 1 ? Math.min(1e6, Math.round(n)) : DEFAULT_SPEED;
+}
+const speedValue = (speed: number | null) => (speed === null ? 'max' : String(speed));
 const RUN_COLORS = [OKABE_ITO.vermillion, OKABE_ITO.blue] as const;
 const LR_SWEEP = [0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
 const SCALE_SWEEP = [0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30];
@@ -84,7 +97,7 @@ interface RunPanel {
 
 export class BnTrainingLab extends BnBase {
   static get observedAttributes(): string[] {
-    return FIELDS.map((f) => f.attr);
+    return [...FIELDS.map((f) => f.attr), 'speed'];
   }
 
   private config: LabConfig = { ...DEFAULTS };
@@ -97,6 +110,13 @@ export class BnTrainingLab extends BnBase {
   private readonly inputs = new Map<keyof LabConfig, HTMLInputElement | HTMLSelectElement>();
   private readonly panels: RunPanel[] = [];
   private readonly stepOut = el('output', 'step-count', 'step 0');
+  private readonly paceOut = el('output', 'pace', '');
+  private readonly speedSelect = el('select');
+  private readonly milestones = el('p', 'milestones');
+  private speed: number | null = DEFAULT_SPEED;
+  /** (time, step) when progress arrived, for the measured pace: the last second's worth. */
+  private paceSamples: [number, number][] = [];
+  private lastRedraw = 0;
   private readonly playButton = el('button', 'primary', 'Play');
   private readonly message = el('p', 'message');
   private readonly lossChart = new LineChart({ title: 'Loss of each training batch (training mode)', xLabel: 'step', yLabel: 'cross-entropy', logY: true });
@@ -123,6 +143,7 @@ export class BnTrainingLab extends BnBase {
   connectedCallback(): void {
     if (!this.built) this.build();
     this.config = parseConfig((a) => this.getAttribute(a));
+    this.setSpeed(parseSpeed(this.getAttribute('speed')));
     this.syncForm();
     this.startWorker();
   }
@@ -134,6 +155,7 @@ export class BnTrainingLab extends BnBase {
 
   attributeChangedCallback(name: string, old: string | null, value: string | null): void {
     if (this.reflecting || old === value || !this.built) return;
+    if (name === 'speed') return this.setSpeed(parseSpeed(value));
     const field = FIELDS.find((f) => f.attr === name);
     if (!field) return;
     const parsed = parseField(field, value);
@@ -195,7 +217,26 @@ export class BnTrainingLab extends BnBase {
     resetButton.type = 'button';
     resetButton.addEventListener('click', () => this.configure());
     this.stepOut.setAttribute('aria-live', 'off');
-    transport.append(this.playButton, stepButton, resetButton, this.stepOut);
+    this.paceOut.setAttribute('aria-live', 'off');
+    const speedLabel = el('label', 'speed');
+    speedLabel.append(el('span', 'field-name', 'Speed'), this.speedSelect);
+    this.speedSelect.name = 'speed';
+    for (const [value, text] of SPEEDS) {
+      const o = el('option', undefined, text);
+      o.value = value;
+      this.speedSelect.append(o);
+    }
+    this.speedSelect.addEventListener('change', () => {
+      this.setSpeed(parseSpeed(this.speedSelect.value));
+      this.reflecting = true;
+      try {
+        this.setAttribute('speed', this.speedSelect.value);
+      } finally {
+        this.reflecting = false;
+      }
+    });
+    transport.append(this.playButton, stepButton, resetButton, speedLabel, this.stepOut, this.paceOut);
+    this.milestones.setAttribute('role', 'status');
     const same = el('p', 'note', 'Both networks start from the same initial Linear weights and see the same mini-batches; the only difference is BatchNorm.');
     // The two runs.
     const runs = el('div', 'runs');
@@ -271,7 +312,7 @@ export class BnTrainingLab extends BnBase {
     sweepCharts.append(this.withPng(this.lrChart, 'lr-sweep'), this.withPng(this.initChart, 'init-sweep'));
     sweeps.append(sweepBar, this.sweepText, sweepCharts, this.sweepTable);
     this.message.setAttribute('role', 'alert');
-    wrap.append(form, transport, same, this.message, runs, curves, lossNote, csv, shift, sweeps);
+    wrap.append(form, transport, this.milestones, same, this.message, runs, curves, lossNote, csv, shift, sweeps);
     this.root.append(wrap);
     // Sweep charts appear with their first results.
     this.lrChart.element.hidden = true;
@@ -385,11 +426,35 @@ export class BnTrainingLab extends BnBase {
     this.message.textContent = '';
     this.dataset.state = 'loading';
     for (const p of this.panels) {
-      p.stats.textContent = 'loss — · test accuracy —';
+      p.stats.textContent = 'batch loss — · eval loss: train —, test — · test accuracy —';
       p.status.textContent = '';
     }
+    this.paceSamples = [];
+    this.paceOut.textContent = '';
+    this.milestones.textContent = '';
     this.redrawCurves();
     this.worker?.postMessage({ type: 'config', config: this.config } satisfies LabRequest);
+    this.worker?.postMessage({ type: 'speed', stepsPerSecond: this.speed } satisfies LabRequest);
+  }
+
+  /** The pace of training while playing (steps per second per network; null: as fast as it goes). */
+  private setSpeed(speed: number | null): void {
+    this.speed = speed;
+    const value = speedValue(speed);
+    if (![...this.speedSelect.options].some((o) => o.value === value)) {
+      // A pace set by attribute that is not among the choices: one extra option, reused.
+      let custom = [...this.speedSelect.options].find((o) => o.dataset.custom !== undefined);
+      if (!custom) {
+        custom = el('option');
+        custom.dataset.custom = '';
+        this.speedSelect.append(custom);
+      }
+      custom.value = value;
+      custom.textContent = `${Number(value).toLocaleString('en-US')} steps/s`;
+    }
+    this.speedSelect.value = value;
+    this.paceSamples = [];
+    this.worker?.postMessage({ type: 'speed', stepsPerSecond: speed } satisfies LabRequest);
   }
 
   private send(msg: LabRequest, playing: boolean): void {
@@ -414,6 +479,11 @@ export class BnTrainingLab extends BnBase {
     if (r.generation !== this.generation) return;
     if (!r.playing && this.playing) this.setPlaying(false);
     this.shownStep = r.step;
+    const now = performance.now();
+    if (r.playing) {
+      this.paceSamples.push([now, r.step]);
+      while (this.paceSamples.length > 2 && now - this.paceSamples[0]![0] > 1000) this.paceSamples.shift();
+    } else this.paceSamples = [];
     r.runs.forEach((c, i) => {
       this.history[i]!.add(c);
       if (c.grid && isToy(this.config.dataset)) this.panels[i]!.map.setGrid(c.grid);
@@ -422,10 +492,43 @@ export class BnTrainingLab extends BnBase {
     this.uiFrame ||= requestAnimationFrame(() => {
       this.uiFrame = 0;
       this.stepOut.textContent = `step ${this.shownStep}`;
+      this.paceOut.textContent = this.pace();
+      this.milestones.textContent = this.milestoneText();
       this.updatePanel(0);
       this.updatePanel(1);
-      this.redrawCurves();
+      // Charts redraw in time linear in the steps they hold: a long run redraws them less often
+      // (every 40 ms per 20,000 steps held), so that a fast run keeps the page at 60 fps.
+      const now = performance.now();
+      if (!r.playing || now - this.lastRedraw >= (40 * this.shownStep) / 20_000) {
+        this.lastRedraw = now;
+        this.redrawCurves();
+      }
     });
+  }
+
+  /** The measured pace over the last second of progress, per network ('' when not playing). */
+  private pace(): string {
+    const s = this.paceSamples;
+    if (s.length < 2 || !this.playing) return '';
+    const [t0, s0] = s[0]!;
+    const [t1, s1] = s[s.length - 1]!;
+    if (t1 - t0 < 200) return '';
+    return `${Math.round(((s1 - s0) * 1000) / (t1 - t0)).toLocaleString('en-US')} steps/s per network`;
+  }
+
+  /** The first evaluation at which each run reached MILESTONE test accuracy, or null. */
+  private milestoneSteps(): (number | null)[] {
+    return this.history.map((h) => {
+      for (let i = 0; i < h.evalAcc.n; i++) if (h.evalAcc.data[i]! >= MILESTONE) return h.evalStep.data[i]!;
+      return null;
+    });
+  }
+
+  private milestoneText(): string {
+    const at = this.milestoneSteps();
+    if (this.history.every((h) => h.evalAcc.n === 0)) return '';
+    const say = (i: number) => `${RUN_NAMES[i]![0]!.toLowerCase()}${RUN_NAMES[i]!.slice(1)}: ${at[i] === null ? 'not yet' : `step ${at[i]}`}`;
+    return `${fmt(100 * MILESTONE, 0)}% test accuracy reached ${say(1)}; ${say(0)}.`;
   }
 
   private updatePanel(i: number): void {
@@ -462,7 +565,8 @@ export class BnTrainingLab extends BnBase {
       evalLine(0, a.trainEvalStep, a.trainEvalLoss, 'training set', false), evalLine(1, b.trainEvalStep, b.trainEvalLoss, 'training set', false),
       evalLine(0, a.evalStep, a.evalLoss, 'test set', true), evalLine(1, b.evalStep, b.evalLoss, 'test set', true),
     ], [], marks(() => NaN));
-    this.accChart.set([line(0, a.evalStep, a.evalAcc), line(1, b.evalStep, b.evalAcc)], [], marks(() => 0.05));
+    const reached = this.milestoneSteps().flatMap((x, i) => (x === null ? [] : [{ x, y: MILESTONE, text: `reached ${fmt(100 * MILESTONE, 0)}%`, color: RUN_COLORS[i]! }]));
+    this.accChart.set([line(0, a.evalStep, a.evalAcc), line(1, b.evalStep, b.evalAcc)], [], [...marks(() => 0.05), ...reached]);
     this.pctCharts.forEach((c, i) => {
       const h = this.history[i]!;
       const band: Band = { color: RUN_COLORS[i]!, x: h.step.data, lo: h.p15.data, hi: h.p85.data, n: h.p15.n };

@@ -15,7 +15,9 @@ import { HEALTH_BINS, HEALTH_HI, HEALTH_LO, layerHealth, type LayerHealth } from
 export type LabRequest =
   | { type: 'config'; config: LabConfig }
   | { type: 'play' | 'pause' | 'reset' }
-  | { type: 'step'; steps: number };
+  | { type: 'step'; steps: number }
+  /** Training pace while playing: steps per second for each network, or null for as fast as it goes. */
+  | { type: 'speed'; stepsPerSecond: number | null };
 
 /** One run's metrics for a chunk. */
 export interface RunChunk {
@@ -46,7 +48,11 @@ export type LabReply =
   | { type: 'error'; message: string };
 
 /** Training stops by itself here (the charts hold every step). */
-export const MAX_STEPS = 20_000;
+export const MAX_STEPS = 200_000;
+/** The pace a lab starts at: slow enough to watch BN pull ahead (steps per second per network). */
+export const DEFAULT_SPEED = 250;
+/** The largest chunk at full speed (steps per network between two progress messages). */
+const MAX_CHUNK = 5000;
 export const GRID = 100;
 /** Training points the eval-mode training loss is measured on (as many as the test's evalLimit). */
 export const TRAIN_EVAL_LIMIT = 500;
@@ -70,6 +76,9 @@ export class LabEngine {
   private runs: Trainer[] = [];
   private playing = false;
   private chunk = 5;
+  private rate: number | null = DEFAULT_SPEED;
+  private owed = 0;
+  private lastTick = 0;
   private lastGrid = 0;
   private looping = false;
   private readonly pending: LabRequest[] = [];
@@ -151,8 +160,14 @@ export class LabEngine {
       await this.build();
     } else if (msg.type === 'reset') {
       await this.build();
-    } else if (msg.type === 'play') this.playing = true;
-    else if (msg.type === 'pause') {
+    } else if (msg.type === 'speed') {
+      this.rate = msg.stepsPerSecond === null ? null : Math.max(1, Math.min(1e6, msg.stepsPerSecond));
+      this.owed = 0;
+    } else if (msg.type === 'play') {
+      this.playing = true;
+      this.lastTick = 0;
+      this.owed = 0;
+    } else if (msg.type === 'pause') {
       this.playing = false;
       this.advance(0, true);
     } else if (msg.type === 'step') {
@@ -170,12 +185,22 @@ export class LabEngine {
         while (this.pending.length) await this.handle(this.pending.shift()!);
         if (!this.playing) break;
         const t0 = performance.now();
-        this.advance(this.chunk, false);
+        let steps = this.chunk;
+        if (this.rate !== null) {
+          // The steps owed since the last tick at the chosen pace (at most 0.1 s worth: a pace the
+          // engine cannot keep is not caught up later), whole steps only.
+          const dt = this.lastTick ? Math.min(100, t0 - this.lastTick) : 16;
+          this.owed = Math.min(this.owed + (this.rate * dt) / 1000, Math.max(1, this.rate / 10));
+          steps = Math.floor(this.owed);
+          this.owed -= steps;
+        }
+        this.lastTick = t0;
+        if (steps > 0) this.advance(steps, false);
         const ms = performance.now() - t0;
-        // Chunks of at most the budget and 25 steps, one per ~16 ms: fast enough to see BN's
-        // effect in seconds, slow enough to watch the curves and boundaries form.
+        // As fast as it goes: chunks sized to the budget (ms of training per message), one message
+        // per ~16 ms at least, so the page's charts follow at its frame rate.
         const budget = this.host.budget;
-        this.chunk = Math.max(1, Math.min(25, Math.round(this.chunk * Math.min(2, budget / Math.max(0.5, ms)))));
+        if (this.rate === null) this.chunk = Math.max(1, Math.min(MAX_CHUNK, Math.round(this.chunk * Math.min(2, budget / Math.max(0.5, ms)))));
         await this.host.rest(Math.max(0, 16 - ms));
       }
     } catch (e) {

@@ -5,9 +5,20 @@ import { LabEngine, type LabReply, type LabRequest } from './lab-engine.js';
 
 const scope = globalThis as unknown as { postMessage(m: unknown): void; onmessage: ((e: { data: LabRequest }) => void) | null };
 
+// A yield with no delay: setTimeout(0) is clamped to 4 ms once timeouts nest, which at full speed
+// would idle the worker for a seventh of every 25-ms chunk. A message to itself only lets the
+// worker's queue (the page's pause, speed, config) run first.
+const channel = new MessageChannel();
+const waiting: (() => void)[] = [];
+channel.port1.onmessage = () => waiting.shift()?.();
+const yieldNow = () => new Promise<void>((r) => {
+  waiting.push(r);
+  channel.port2.postMessage(0);
+});
+
 const engine = new LabEngine({
   post: (m: LabReply) => scope.postMessage(m),
-  rest: (ms) => new Promise((r) => setTimeout(r, ms)),
+  rest: (ms) => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : yieldNow()),
   lab: () => loadLab(),
   budget: 25,
 });
