@@ -127,18 +127,23 @@ describe('the batch normalization lesson', () => {
     await page.locator('#algorithm').screenshot({ path: `${SHOTS}lesson-algorithm.png` });
   }, TIMEOUT);
 
-  it('answers the quiz with the keyboard, wrong and right, with the computation explained', async () => {
+  it('answers the quiz with the keyboard: a wrong answer is explained and retried, the working comes after a right one or on request, and a score counts', async () => {
     const { page } = await openLesson();
     const q = (n: number) => page.locator(`bn-quiz [data-question="${n}"]`);
     const feedback = (n: number) => q(n).locator('.feedback');
     const focusedClass = () => page.evaluate(() => document.querySelector('bn-quiz')!.shadowRoot!.activeElement?.className ?? '');
+    // The working's TeX sources (KaTeX keeps each in its MathML annotation).
+    const working = (n: number) => q(n).locator('.work annotation').allTextContents();
+    const score = () => text(page, 'bn-quiz .score');
+    expect(await score()).toBe('Score: 3 questions to go.');
 
     // Check with nothing chosen: a nudge, nothing judged.
     await q(1).getByRole('button', { name: 'Check' }).focus();
     await page.keyboard.press('Enter');
     expect(await text(page, 'bn-quiz [data-question="1"] .feedback')).toBe('Pick one of the answers first.');
 
-    // Question 1, wrong: the sample-variance mistake (the first choice), chosen with Space.
+    // Question 1, wrong: the sample-variance mistake (the first choice), chosen with Space. The
+    // feedback says why that choice is wrong, and does not show the answer.
     await q(1).locator('input[type="radio"]').first().focus();
     await page.keyboard.press('Space');
     await page.keyboard.press('Tab');
@@ -148,11 +153,12 @@ describe('the batch normalization lesson', () => {
     const wrong1 = await text(page, 'bn-quiz [data-question="1"] .feedback');
     expect(wrong1).toContain('sample standard deviation');
     expect(wrong1).toContain('2.582');
-    expect(wrong1).toContain('μ_B = (1 + 3 + 5 + 7) / 4 = 4');
-    expect(wrong1).toContain('σ²_B = (9 + 1 + 1 + 9) / 4 = 5');
-    expect(wrong1).toContain('[−1.342, −0.447, 0.447, 1.342]');
+    expect(wrong1).toContain('Pick another answer and check again');
+    expect(wrong1).not.toContain('−1.342');
+    expect(await q(1).locator('.work').isVisible()).toBe(false);
+    expect(await score()).toBe('Score: 0 of 3 answered right, 0 of them at the first try.');
 
-    // Question 1, right: arrow down to the next choice, Check again.
+    // Question 1, retried right: arrow down to the next choice, Check again; now the working shows.
     await q(1).locator('input[type="radio"]').first().focus();
     await page.keyboard.press('ArrowDown');
     expect(await q(1).locator('input[type="radio"]').nth(1).isChecked()).toBe(true);
@@ -160,16 +166,27 @@ describe('the batch normalization lesson', () => {
     await page.keyboard.press('Tab');
     await page.keyboard.press('Enter');
     expect(await feedback(1).getAttribute('data-result')).toBe('right');
+    expect(await text(page, 'bn-quiz [data-question="1"] .feedback')).toContain('✓ Correct, at attempt 2.');
     expect(await text(page, 'bn-quiz [data-question="1"] .feedback')).toContain('the variance (dividing by m = 4) is 5');
+    const w1 = await working(1);
+    expect(w1[0]).toBe('\\mu_B = \\tfrac{1 + 3 + 5 + 7}{4} = 4');
+    expect(w1[1]).toContain('\\sigma^2_B = \\tfrac{9 + 1 + 1 + 9}{4} = 5');
+    expect(w1[2]).toContain('[-1.342, -0.447, 0.447, 1.342]');
+    expect(await score()).toBe('Score: 1 of 3 answered right, 0 of them at the first try.');
 
-    // Question 2, right: γ = σ, β = μ gives the input back.
+    // Question 2: its wording names no statistic; the working is there on request before answering.
+    expect(await text(page, 'bn-quiz [data-question="2"] legend')).not.toMatch(/standard deviation|mean/);
+    await q(2).getByRole('button', { name: 'Show the working' }).click();
+    expect(await q(2).locator('.work').isVisible()).toBe(true);
+    expect((await working(2)).join(' ')).toContain('= \\gamma');
     await q(2).locator('input[type="radio"]').first().focus();
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('ArrowDown');
-    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab'); // to Check ("Show the working" has gone once used)
     await page.keyboard.press('Enter');
     expect(await feedback(2).getAttribute('data-result')).toBe('right');
-    expect(await text(page, 'bn-quiz [data-question="2"] .feedback')).toContain('= [2, 4, 8, 10]');
+    expect((await working(2)).join(' ')).toContain('= [2, 4, 8, 10]');
+    expect(await score()).toBe('Score: 2 of 3 answered right, 1 of them at the first try.');
 
     // Question 3, wrong: running statistics in training mode; the engine's error explains.
     await q(3).locator('input[type="radio"]').first().focus();
@@ -177,9 +194,9 @@ describe('the batch normalization lesson', () => {
     await page.keyboard.press('Tab');
     await page.keyboard.press('Enter');
     expect(await feedback(3).getAttribute('data-result')).toBe('wrong');
-    const wrong3 = await text(page, 'bn-quiz [data-question="3"] .feedback');
-    expect(wrong3).toContain('only used in eval mode');
-    expect(wrong3).toContain('Expected more than 1 value per channel when training');
+    expect(await text(page, 'bn-quiz [data-question="3"] .feedback')).toContain('only used in eval mode');
+    await q(3).getByRole('button', { name: 'Show the working' }).click();
+    expect((await working(3)).join(' ')).toContain('Expected more than 1 value per channel when training');
     await q(3).screenshot({ path: `${SHOTS}lesson-quiz-wrong.png` });
   }, TIMEOUT);
 

@@ -1,13 +1,21 @@
 // <bn-quiz>: three questions with radio choices and a Check button each. The wrong choices are
 // mistakes learners really make (sample variance, forgetting the mean, running statistics in
 // training); every number in a choice and in its explanation is computed by the engine when the
-// element renders. After Check, focus moves to the feedback, which says right or wrong and why.
-// Emits `bn-answer` with { question, choice, correct }.
+// element renders. After Check, focus moves to the feedback, which says right or wrong and why
+// that choice is; a wrong answer can be retried, and the working (typeset) is shown after a
+// right answer or on request ("Show the working"), so a first wrong click does not give the answer
+// away. A score line counts the questions answered right and those right at the first try.
+// Emits `bn-answer` with { question, choice, correct, attempt }.
 import { batchStats } from './base/batch-stats.js';
 import { el } from './base/dom.js';
 import { BnElement } from './base/element.js';
-import { fmt, fmtList } from './base/format.js';
+import { fmt, fmtList, texNum } from './base/format.js';
+
+const texList = (xs: ArrayLike<number>, digits = 3) => Array.from(xs, (x) => texNum(x, digits)).join(', ');
+/** Plain text inside \\text{…}: TeX's special characters escaped. */
+const texText = (t: string) => t.replace(/[\\{}$&#^_%~]/g, (c) => `\\${c}`);
 import type { Lab } from '../engine/lab.js';
+import type * as MathModule from './base/math.js';
 
 interface Choice {
   text: string;
@@ -19,7 +27,7 @@ interface Choice {
 interface Question {
   prompt: string;
   choices: Choice[];
-  /** The computation behind the answer, one line each. */
+  /** The computation behind the answer, one TeX line each. */
   working: string[];
 }
 
@@ -65,13 +73,13 @@ function questions(lab: Lab): Question[] {
           why: 'This subtracts the mean but never divides by the standard deviation: centred, but still on the original scale.' },
       ],
       working: [
-        `μ_B = (1 + 3 + 5 + 7) / 4 = ${fmt(pop.mean)}`,
-        `σ²_B = (9 + 1 + 1 + 9) / 4 = ${fmt(pop.variance)}   (the sample variance would be 20/3 ≈ ${fmt(samp.variance)})`,
-        `x̂ = (x − ${fmt(pop.mean)}) / √${fmt(pop.variance)} = [${fmtList(pop.z)}]`,
+        `\\mu_B = \\tfrac{1 + 3 + 5 + 7}{4} = ${texNum(pop.mean)}`,
+        `\\sigma^2_B = \\tfrac{9 + 1 + 1 + 9}{4} = ${texNum(pop.variance)} \\quad \\text{(the sample variance would be } \\tfrac{20}{3} \\approx ${texNum(samp.variance)}\\text{)}`,
+        `\\hat{x} = \\frac{x - ${texNum(pop.mean)}}{\\sqrt{${texNum(pop.variance)}}} = [${texList(pop.z)}]`,
       ],
     },
     {
-      prompt: `After training, a BatchNorm layer has γ = ${fmt(sigma2, 3)} and β = ${fmt(n2.mean)} for a feature whose batch is [2, 4, 8, 10] (its batch standard deviation and mean). What does the layer output for this batch?`,
+      prompt: `After training, a BatchNorm layer has learned γ = ${fmt(sigma2, 3)} and β = ${fmt(n2.mean)} for one feature. In training mode it receives a batch of that feature: [2, 4, 8, 10]. What does the layer output for this batch?`,
       choices: [
         { text: `[${fmtList(n2.xhat)}]: normalisation cannot be undone, γ and β only fine-tune it`, correct: false,
           why: 'γ and β are free parameters: with γ = σ and β = μ the scale-and-shift step is exactly the inverse of the normalising step.' },
@@ -81,8 +89,9 @@ function questions(lab: Lab): Question[] {
           why: 'Right: γ·x̂ + β = σ·(x − μ)/σ + μ = x. Because the network can learn this, adding BatchNorm never takes away what a layer could represent.' },
       ],
       working: [
-        `x̂ = [${fmtList(n2.xhat)}]   (μ_B = ${fmt(n2.mean)}, σ²_B = ${fmt(n2.variance)})`,
-        `y = ${fmt(sigma2, 3)} · x̂ + ${fmt(n2.mean)} = [${fmtList(undo.y, 2)}]`,
+        `\\mu_B = ${texNum(n2.mean)}, \\quad \\sigma^2_B = ${texNum(n2.variance)}, \\quad \\sqrt{\\sigma^2_B + \\epsilon} = ${texNum(sigma2, 3)} = \\gamma, \\quad \\mu_B = \\beta`,
+        `\\hat{x} = [${texList(n2.xhat)}]`,
+        `y = \\gamma \\hat{x} + \\beta = ${texNum(sigma2, 3)} \\cdot \\hat{x} + ${texNum(n2.mean)} = [${texList(undo.y, 2)}]`,
       ],
     },
     {
@@ -90,25 +99,59 @@ function questions(lab: Lab): Question[] {
       choices: [
         { text: 'It normalises with its running mean and variance instead', correct: false,
           why: 'Running statistics are only used in eval mode. In training mode the layer always uses the statistics of the batch in front of it.' },
-        { text: 'It outputs 0 for every feature, since x − μ_B = 0', correct: false,
+        { text: 'It outputs 0 for every feature, since each value minus the batch mean is 0', correct: false,
           why: 'That is what the formula would give, but it would be meaningless (and its gradient useless), so the layer refuses instead.' },
         { text: 'It stops with an error: one value per feature has no spread to normalise by', correct: true,
           why: 'Right. A batch of one has no variance to measure; the engine, like PyTorch, raises an error. In eval mode the same input works, because the running statistics are used.' },
       ],
       working: [
-        `train mode, x = [3]: ${trainMessage}`,
-        `eval mode, x = [3]: y = (3 − running mean 0) / √(running var 1 + ε) = ${fmt(evalOut, 4)}`,
+        `\\text{train mode, } x = [3]\\text{: ${texText(trainMessage)}}`,
+        `\\text{eval mode, } x = [3]\\text{: } y = \\frac{3 - 0}{\\sqrt{1 + \\epsilon}} = ${texNum(evalOut, 4)} \\quad \\text{(running mean 0, running variance 1)}`,
       ],
     },
   ];
 }
 
 export class BnQuiz extends BnElement {
+  private math: typeof MathModule | null = null;
+  /** Per question: attempts so far, and whether it has been answered right. */
+  private attempts: number[] = [];
+  private solved: boolean[] = [];
+  private firstTry: boolean[] = [];
+  private readonly score = el('p', 'score');
+
+  // KaTeX loads only on pages that show the quiz, beside the engine.
+  protected override prepare(): Promise<unknown> {
+    return import('./base/math.js').then((m) => (this.math = m));
+  }
+
   protected render(): void {
+    this.math!.useKatex(this.root);
     const qs = questions(this.lab!);
+    this.attempts = qs.map(() => 0);
+    this.solved = qs.map(() => false);
+    this.firstTry = qs.map(() => false);
     const list = el('ol', 'quiz');
     qs.forEach((q, qi) => list.append(this.question(q, qi, qs.length)));
-    this.content.replaceChildren(list);
+    this.score.setAttribute('role', 'status');
+    this.updateScore();
+    this.content.replaceChildren(list, this.score);
+  }
+
+  private updateScore(): void {
+    const total = this.solved.length;
+    const right = this.solved.filter(Boolean).length;
+    const first = this.firstTry.filter(Boolean).length;
+    this.score.textContent = right === 0 && this.attempts.every((a) => a === 0)
+      ? `Score: ${total} questions to go.`
+      : `Score: ${right} of ${total} answered right, ${first} of them at the first try.`;
+  }
+
+  /** The working of a question, typeset, one line each. */
+  private working(q: Question): HTMLElement {
+    const box = el('div', 'working');
+    for (const line of q.working) box.append(this.math!.tex(line, true, 'math working-line'));
+    return box;
   }
 
   private question(q: Question, qi: number, total: number): HTMLLIElement {
@@ -134,11 +177,27 @@ export class BnQuiz extends BnElement {
     });
     const button = el('button', undefined, 'Check');
     button.type = 'submit';
+    const show = el('button', 'show-working', 'Show the working');
+    show.type = 'button';
     const feedback = el('div', 'feedback');
     feedback.tabIndex = -1;
     feedback.setAttribute('aria-live', 'polite');
     feedback.hidden = true;
-    form.append(fs, button, feedback);
+    const workBox = el('div', 'work');
+    workBox.hidden = true;
+    const revealWork = () => {
+      if (workBox.hidden) {
+        workBox.replaceChildren(el('p', 'small', 'The computation, done by the engine:'), this.working(q));
+        workBox.hidden = false;
+      }
+      show.hidden = true;
+    };
+    show.addEventListener('click', () => {
+      revealWork();
+      workBox.tabIndex = -1;
+      workBox.focus();
+    });
+    form.append(fs, button, show, feedback, workBox);
     form.addEventListener('submit', (e) => {
       e.preventDefault();
       const picked = form.querySelector<HTMLInputElement>('input:checked');
@@ -146,20 +205,26 @@ export class BnQuiz extends BnElement {
       feedback.className = 'feedback';
       if (!picked) {
         feedback.replaceChildren(el('p', undefined, 'Pick one of the answers first.'));
+        delete feedback.dataset.result;
         fs.querySelector<HTMLInputElement>('input')!.focus();
         return;
       }
       const choice = q.choices[Number(picked.value)]!;
+      const attempt = ++this.attempts[qi]!;
+      if (choice.correct && !this.solved[qi]) {
+        this.solved[qi] = true;
+        this.firstTry[qi] = attempt === 1;
+      }
       feedback.classList.add(choice.correct ? 'right' : 'wrong');
       feedback.dataset.result = choice.correct ? 'right' : 'wrong';
-      const verdict = el('p', 'verdict', choice.correct ? '✓ Correct.' : '✗ Not quite.');
-      const why = el('p', undefined, choice.why);
-      const work = el('pre', 'working');
-      work.textContent = q.working.join('\n');
-      const workTitle = el('p', 'small', 'The computation, done by the engine:');
-      feedback.replaceChildren(verdict, why, workTitle, work);
+      const verdict = el('p', 'verdict', choice.correct
+        ? `✓ Correct${attempt > 1 ? `, at attempt ${attempt}` : ''}.`
+        : '✗ Not quite. Pick another answer and check again, or show the working.');
+      feedback.replaceChildren(verdict, el('p', undefined, choice.why));
+      if (choice.correct) revealWork();
+      this.updateScore();
       feedback.focus();
-      this.emit('answer', { question: qi + 1, choice: Number(picked.value), correct: choice.correct });
+      this.emit('answer', { question: qi + 1, choice: Number(picked.value), correct: choice.correct, attempt });
     });
     li.append(form);
     return li;
