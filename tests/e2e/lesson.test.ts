@@ -27,6 +27,7 @@ async function openLesson(
     viewport: { width: options.width ?? 1280, height: options.height ?? 800 },
     colorScheme: options.colorScheme ?? 'light',
     bypassCSP: options.bypassCSP ?? false,
+    acceptDownloads: true,
   });
   await page.goto(`${server.url}web/${query}`);
   await page.locator('main[data-state="ready"]').waitFor({ timeout: 60_000 });
@@ -114,6 +115,20 @@ describe('the batch normalization lesson', () => {
     const outputs = await texts(page, 'bn-code td[data-train]');
     expect(outputs).toHaveLength(4);
     for (const o of outputs) for (const v of o.split(', ')) expect(Number.isFinite(Number(v.replace('−', '-')))).toBe(true);
+    // Beside them, PyTorch's outputs for the same weights and batch, and how far apart they are.
+    expect(await texts(page, 'bn-code thead th')).toEqual(['example', 'model.train(): engine', 'PyTorch', 'model.eval(): engine', 'PyTorch']);
+    const torchCells = await texts(page, 'bn-code td.torch');
+    expect(torchCells).toHaveLength(8);
+    expect(torchCells[0]).toBe(outputs[0]); // at 4 decimals the two agree
+    const agreement = await text(page, 'bn-code .agreement');
+    expect(agreement).toMatch(/^Largest difference between the engine and PyTorch: (none|[\d.e\u2212]+, float32 round-off)/);
+    expect(Number(await page.locator('bn-code .agreement').getAttribute('data-max-diff'))).toBeLessThan(1e-6);
+    // The weights the PyTorch code reads download as weights.json, PyTorch's keys.
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download its weights (weights.json)' }).click()]);
+    expect(dl.suggestedFilename()).toBe('weights.json');
+    const saved = JSON.parse((await import('node:fs')).readFileSync((await dl.path())!, 'utf8'));
+    expect(Object.keys(saved)).toContain('1.running_var');
+    expect(saved['0.weight']).toHaveLength(24);
 
     // KaTeX's fonts loaded (from the same origin, no CSP violation: afterEach checks).
     await page.evaluate(() => document.fonts.ready);

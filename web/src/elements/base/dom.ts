@@ -59,3 +59,15 @@ export function rangeControl(
   wrap.append(lab, input, out);
   return { wrap, input, out };
 }
+
+/** Starts a download of `blob` as `name` through a temporary blob URL on an <a download>. */
+export function download(blob: Blob, name: string, host: Node): void {
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(blob);
+  a.download = name;
+  a.hidden = true;
+  (host as ParentNode).append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+}

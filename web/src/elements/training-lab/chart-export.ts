@@ -74,14 +74,5 @@ export function exportPng(plot: HTMLCanvasElement, cssWidth: number, title: stri
   return new Promise((resolve, reject) => out.toBlob((b) => (b ? resolve(b) : reject(new Error('toBlob failed'))), 'image/png'));
 }
 
-/** Starts a download of `blob` as `name` through a temporary blob URL on an <a download>. */
-export function download(blob: Blob, name: string, host: Node): void {
-  const a = document.createElement('a');
-  a.href = URL.createObjectURL(blob);
-  a.download = name;
-  a.hidden = true;
-  (host as ParentNode).append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
-}
+// download() lives with the other DOM helpers (base/dom.ts); the lab's modules import it from here.
+export { download } from '../base/dom.js';
