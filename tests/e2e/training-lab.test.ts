@@ -250,14 +250,26 @@ describe('<bn-training-lab>', () => {
   it('runs a learning-rate sweep with progress and results, and exports CSV', async () => {
     const { context, page, lab, problems } = await open(1280, 800);
     await lab.getByRole('button', { name: 'Sweep learning rate' }).click();
-    await expect.poll(() => lab.locator('.sweep-status').textContent(), { timeout: 10_000 }).toMatch(/Sweeping learning rate: \d+ \/ 16 runs|done/);
+    await expect.poll(() => lab.locator('.sweep-status').textContent(), { timeout: 10_000 }).toMatch(/Sweeping learning rate: \d+ \/ 48 runs|done/);
     await expect.poll(() => lab.locator('.sweep-status').textContent(), { timeout: 90_000 }).toMatch(/done/);
     const rows = await lab.locator('.sweep-table tbody tr').allTextContents();
     expect(rows).toHaveLength(8);
-    // Every cell is an accuracy or a divergence, never NaN.
-    const cells = await lab.locator('.sweep-table tbody td').allTextContents();
-    for (const c of cells) expect(c).toMatch(/^(\d+(\.\d+)?%|diverged at step \d+)$/);
-    expect(cells.join(' ')).not.toContain('NaN');
+    // Each point: both networks' mean ± sd over 3 seeds (or how many diverged), and a verdict
+    // against the seed-to-seed spread; never NaN.
+    expect(await lab.locator('.sweep-status').textContent()).toBe('Sweep of learning rate done: 48 runs of 500 steps (8 values × 2 networks × 3 seeds).');
+    const cells = await lab.locator('.sweep-table tbody td:not(.verdict)').allTextContents();
+    expect(cells).toHaveLength(16);
+    for (const c of cells) expect(c).toMatch(/^(\d+(\.\d+)?% ± \d+(\.\d+)?( \(\d diverged\))?|diverged \(3 of 3 seeds\))$/);
+    const verdicts = await lab.locator('.sweep-table td.verdict').allTextContents();
+    for (const v of verdicts) expect(v).toMatch(/^(BN ahead by|without BN ahead by|within the seed spread|both diverge|only with BN|only without BN)/);
+    expect(cells.join(' ') + verdicts.join(' ')).not.toContain('NaN');
+    // On the default setting BN wins clearly somewhere (it trains at rates where the plain network cannot).
+    expect(verdicts.some((v) => /^(BN ahead by|only with BN)/.test(v))).toBe(true);
+    // The caption under the sweep is written from those verdicts.
+    const caption = (await lab.locator('.sweep-caption').textContent())!;
+    const count = (re: RegExp) => verdicts.filter((v) => re.test(v)).length;
+    expect(caption).toContain(`BN did better beyond the seed-to-seed spread at ${count(/^(BN ahead|only with BN)/)}`);
+    expect(caption).toContain(`the network without BN at ${count(/^(without BN ahead|only without BN)/)}`);
     await page.screenshot({ path: `${SHOTS}training-lab-1280-sweep.png`, fullPage: true });
     // The weight-scale sweep, likewise.
     await lab.getByRole('button', { name: 'Sweep weight scale' }).click();
@@ -272,7 +284,7 @@ describe('<bn-training-lab>', () => {
       expect(c!.counts.noBn, title).toBeGreaterThan(100);
       expect(c!.counts.bn, title).toBeGreaterThan(100);
     }
-    await expect.poll(() => lab.getByRole('img', { name: /^Learning-rate sweep: .*\(log x axis\)\. Without BN, by learning rate: 0\.003: [\d.]+, 0\.01: / }).count()).toBe(1);
+    await expect.poll(() => lab.getByRole('img', { name: /^Learning-rate sweep: .*\(log x axis\)\. Without BN: mean of 3 seeds, by learning rate: 0\.003: [\d.]+, 0\.01: / }).count()).toBe(1);
     // CSV of the curves after a few steps.
     await lab.getByRole('button', { name: 'Step' }).click();
     await expect.poll(() => stepOf(lab)).toBe(10);
@@ -321,8 +333,15 @@ describe('<bn-training-lab>', () => {
     expect(bnStep, 'with BN first').toBeLessThan(plainStep);
     await expect.poll(() => lab.getByRole('img', { name: new RegExp(`With BN: reached 90% at step ${bnStep}\\.`) }).count()).toBe(1);
     await expect.poll(() => lab.getByRole('img', { name: new RegExp(`Without BN: reached 90% at step ${plainStep}\\.`) }).count()).toBe(1);
-    // An attribute sets the pace too (no restart: the step count stays).
-    const before = await stepOf(lab);
+    // An attribute sets the pace too (no restart: the step count stays). First let the pause land
+    // (a chunk under way at full speed still reports).
+    let before = -1;
+    await expect.poll(async () => {
+      const s = await stepOf(lab);
+      const settled = s === before;
+      before = s;
+      return settled;
+    }, { intervals: [300] }).toBe(true);
     await lab.evaluate((e) => e.setAttribute('speed', '50'));
     await expect.poll(() => speed.inputValue()).toBe('50');
     expect(await stepOf(lab)).toBe(before);

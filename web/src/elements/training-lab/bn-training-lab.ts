@@ -37,6 +37,8 @@ const RUN_COLORS = [OKABE_ITO.vermillion, OKABE_ITO.blue] as const;
 const LR_SWEEP = [0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
 const SCALE_SWEEP = [0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30];
 const SWEEP_STEPS = 500;
+/** Seeds per sweep point (paired: each seed trains both networks from the same weights and data). */
+const SWEEP_SEEDS = 3;
 
 /** A growable Float32Array column. */
 class Column {
@@ -95,6 +97,48 @@ interface RunPanel {
   note: HTMLElement;
 }
 
+/** One sweep point of one network: the seeds that finished, their mean and sample sd. */
+interface SweepStats { n: number; diverged: number; mean: number; sd: number }
+
+function sweepStats(xs: (number | null)[]): SweepStats {
+  const ok = xs.filter((v): v is number => v !== null);
+  const n = ok.length;
+  const mean = n ? ok.reduce((a, v) => a + v, 0) / n : NaN;
+  const sd = n > 1 ? Math.sqrt(ok.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1)) : 0;
+  return { n, diverged: xs.length - n, mean, sd };
+}
+
+function sweepCell(s: SweepStats): string {
+  if (s.n === 0) return `diverged (${s.diverged} of ${s.diverged} seeds)`;
+  const base = `${fmt(100 * s.mean, 1)}% ± ${fmt(100 * s.sd, 1)}`;
+  return s.diverged ? `${base} (${s.diverged} diverged)` : base;
+}
+
+/** Which network did better at one point, against the seed-to-seed spread. */
+function sweepVerdict(plain: SweepStats, bn: SweepStats): { better: 'bn' | 'plain' | 'none'; text: string } {
+  if (plain.n === 0 && bn.n === 0) return { better: 'none', text: 'both diverge' };
+  if (plain.n === 0) return { better: 'bn', text: 'only with BN: without it, every seed diverges' };
+  if (bn.n === 0) return { better: 'plain', text: 'only without BN: with it, every seed diverges' };
+  const gap = 100 * (bn.mean - plain.mean);
+  const spread = 100 * Math.max(plain.sd, bn.sd);
+  const pts = `${fmt(Math.abs(gap), 1)} points`;
+  if (Math.abs(gap) <= spread || Math.abs(gap) < 0.05) return { better: 'none', text: `within the seed spread (gap ${pts}, sd up to ${fmt(spread, 1)})` };
+  return gap > 0
+    ? { better: 'bn', text: `BN ahead by ${pts}, beyond the seed spread (sd up to ${fmt(spread, 1)})` }
+    : { better: 'plain', text: `without BN ahead by ${pts}, beyond the seed spread (sd up to ${fmt(spread, 1)})` };
+}
+
+/** The sentence under a sweep, from its verdicts. */
+function sweepCaption(what: string, values: number[], verdicts: { better: string }[]): string {
+  const at = (b: string) => values.filter((_, i) => verdicts[i]!.better === b);
+  const list = (vs: number[]) => (vs.length ? ` (${vs.join(', ')})` : '');
+  const bn = at('bn');
+  const plain = at('plain');
+  const none = at('none');
+  return `Over ${values.length} values of the ${what}, ${SWEEP_SEEDS} seeds each: BN did better beyond the seed-to-seed spread at ${bn.length}${list(bn)}, `
+    + `the network without BN at ${plain.length}${list(plain)}, and at ${none.length}${list(none)} the two could not be told apart (or both diverged).`;
+}
+
 export class BnTrainingLab extends BnBase {
   static get observedAttributes(): string[] {
     return [...FIELDS.map((f) => f.attr), 'speed'];
@@ -128,6 +172,7 @@ export class BnTrainingLab extends BnBase {
   private readonly sweepProgress = el('progress');
   private readonly sweepText = el('p', 'sweep-status');
   private readonly sweepTable = el('table', 'sweep-table');
+  private readonly sweepCaption = el('p', 'sweep-caption');
   private readonly sweepButtons: HTMLButtonElement[] = [];
   private sweeping = false;
   private uiFrame = 0;
@@ -293,7 +338,7 @@ export class BnTrainingLab extends BnBase {
     const sweeps = el('section', 'sweeps');
     sweeps.append(
       el('h3', undefined, 'Sweeps'),
-      el('p', 'note', `Each point is a fresh pair of runs of ${SWEEP_STEPS} steps with the controls above, one setting changed; same data, seed and initial weights with and without BN. A run whose loss blows up is marked “diverged”.`),
+      el('p', 'note', `Each point is ${SWEEP_SEEDS} fresh pairs of runs of ${SWEEP_STEPS} steps with the controls above, one setting changed, for the seed above and the next ${SWEEP_SEEDS - 1}: in each pair the same data and initial weights with and without BN. The line is the mean over the seeds, the band one standard deviation either side; a verdict calls a difference only when it is larger than that seed-to-seed spread. A run whose loss blows up is marked “diverged”.`),
     );
     const sweepBar = el('div', 'transport');
     const lrButton = el('button', undefined, 'Sweep learning rate');
@@ -310,7 +355,7 @@ export class BnTrainingLab extends BnBase {
     sweepBar.append(lrButton, initButton, this.sweepProgress);
     const sweepCharts = el('div', 'charts');
     sweepCharts.append(this.withPng(this.lrChart, 'lr-sweep'), this.withPng(this.initChart, 'init-sweep'));
-    sweeps.append(sweepBar, this.sweepText, sweepCharts, this.sweepTable);
+    sweeps.append(sweepBar, this.sweepText, sweepCharts, this.sweepCaption, this.sweepTable);
     this.message.setAttribute('role', 'alert');
     wrap.append(form, transport, this.milestones, same, this.message, runs, curves, lossNote, csv, shift, sweeps);
     this.root.append(wrap);
@@ -584,8 +629,12 @@ export class BnTrainingLab extends BnBase {
     for (const b of this.sweepButtons) b.disabled = true;
     const values = kind === 'lr' ? LR_SWEEP : SCALE_SWEEP;
     const name = kind === 'lr' ? 'learning rate' : 'weight scale';
+    // Job order: value, then network (without, with BN), then seed.
     const jobs = values.flatMap((v) =>
-      [false, true].map((bn) => sweepJob(kind === 'lr' ? { ...this.config, lr: v } : { ...this.config, initScale: v }, bn, SWEEP_STEPS, `${name} ${v}, ${bn ? 'BN' : 'no BN'}`)),
+      [false, true].flatMap((bn) => Array.from({ length: SWEEP_SEEDS }, (_, k) => {
+        const c = kind === 'lr' ? { ...this.config, lr: v } : { ...this.config, initScale: v };
+        return sweepJob({ ...c, seed: this.config.seed + k }, bn, SWEEP_STEPS, `${name} ${v}, ${bn ? 'BN' : 'no BN'}, seed ${this.config.seed + k}`);
+      })),
     );
     let done = 0;
     this.sweepProgress.hidden = false;
@@ -600,7 +649,7 @@ export class BnTrainingLab extends BnBase {
       };
       const results = this.mode === 'worker' ? await sweep(jobs, { onResult }) : await this.sweepInThread(jobs, onResult);
       this.showSweep(kind, values, results);
-      this.sweepText.textContent = `Sweep of ${name} done: ${jobs.length} runs of ${SWEEP_STEPS} steps.`;
+      this.sweepText.textContent = `Sweep of ${name} done: ${jobs.length} runs of ${SWEEP_STEPS} steps (${values.length} values × 2 networks × ${SWEEP_SEEDS} seeds).`;
     } catch (e) {
       this.sweepText.textContent = `The sweep failed: ${e instanceof Error ? e.message : String(e)}`;
     } finally {
@@ -618,31 +667,43 @@ export class BnTrainingLab extends BnBase {
   private showSweep(kind: 'lr' | 'init', values: number[], results: TrainingResult[]): void {
     const x = Float32Array.from(values);
     const series: Series[] = [];
+    const bands: Band[] = [];
     const marks: Mark[] = [];
-    const cells: string[][] = values.map((v) => [String(v)]);
+    const what = kind === 'lr' ? 'learning rate' : 'weight scale';
+    // Per value and network: the seeds' final test accuracies (null where the run diverged).
+    const acc = values.map((_, i) => [0, 1].map((bn) => Array.from({ length: SWEEP_SEEDS }, (_, k) => {
+      const r = results[(2 * i + bn) * SWEEP_SEEDS + k]!;
+      return r.diverged || !r.evalAccuracy.length ? null : r.evalAccuracy[r.evalAccuracy.length - 1]!;
+    })));
+    const stats = acc.map((pair) => pair.map(sweepStats));
     for (let bn = 0; bn < 2; bn++) {
-      const y = new Float32Array(values.length);
+      const y = Float32Array.from(stats, (p) => p[bn]!.mean);
+      const lo = Float32Array.from(stats, (p) => p[bn]!.mean - p[bn]!.sd);
+      const hi = Float32Array.from(stats, (p) => p[bn]!.mean + p[bn]!.sd);
       values.forEach((v, i) => {
-        const r = results[2 * i + bn]!;
-        const acc = r.evalAccuracy.length ? r.evalAccuracy[r.evalAccuracy.length - 1]! : NaN;
-        y[i] = r.diverged ? NaN : acc;
-        if (r.diverged) marks.push({ x: v, y: bn ? 0.1 : 0.04, text: 'diverged', color: RUN_COLORS[bn]! });
-        cells[i]!.push(r.diverged ? `diverged at step ${r.divergedAt}` : `${fmt(100 * acc, 1)}%`);
+        if (stats[i]![bn]!.n === 0) marks.push({ x: v, y: bn ? 0.1 : 0.04, text: 'diverged', color: RUN_COLORS[bn]! });
       });
-      series.push({ label: RUN_NAMES[bn]!, color: RUN_COLORS[bn]!, dash: bn ? undefined : [6, 3], x, y, n: values.length, points: true });
+      series.push({ label: `${RUN_NAMES[bn]!}: mean of ${SWEEP_SEEDS} seeds`, color: RUN_COLORS[bn]!, dash: bn ? undefined : [6, 3], x, y, n: values.length, points: true });
+      bands.push({ color: RUN_COLORS[bn]!, x, lo, hi, n: values.length });
     }
     const chart = kind === 'lr' ? this.lrChart : this.initChart;
     chart.element.hidden = false;
-    chart.set(series, [], marks);
-    const thead = tableHead([kind === 'lr' ? 'learning rate' : 'weight scale', ...RUN_NAMES]);
-    const caption = el('caption', undefined, `Test accuracy after ${SWEEP_STEPS} steps, by ${kind === 'lr' ? 'learning rate' : 'initial weight scale'}`);
+    chart.set(series, bands, marks);
+    const verdicts = stats.map(([plain, bn]) => sweepVerdict(plain!, bn!));
+    const thead = tableHead([what, `${RUN_NAMES[0]} (mean ± sd)`, `${RUN_NAMES[1]} (mean ± sd)`, 'verdict']);
+    const caption = el('caption', undefined, `Test accuracy after ${SWEEP_STEPS} steps, by ${kind === 'lr' ? 'learning rate' : 'initial weight scale'}, over ${SWEEP_SEEDS} seeds`);
     const body = el('tbody');
-    for (const row of cells) {
+    values.forEach((v, i) => {
       const tr = el('tr');
-      row.forEach((c, j) => tr.append(el(j ? 'td' : 'th', undefined, c)));
+      tr.append(el('th', undefined, String(v)));
+      for (let bn = 0; bn < 2; bn++) tr.append(el('td', undefined, sweepCell(stats[i]![bn]!)));
+      const verdict = el('td', 'verdict', verdicts[i]!.text);
+      verdict.dataset.better = verdicts[i]!.better;
+      tr.append(verdict);
       body.append(tr);
-    }
+    });
     this.sweepTable.replaceChildren(caption, thead, body);
+    this.sweepCaption.textContent = sweepCaption(what, values, verdicts);
   }
 
   private csv(): string {
