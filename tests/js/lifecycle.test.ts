@@ -1,6 +1,7 @@
 // Object lifecycle on the SIMD and the scalar module: dispose() and [Symbol.dispose](), ownership
 // between a Sequential, its layers and an SGD, independent labs, a bounded wasm heap over many
-// create/forward/dispose cycles, and BatchNorm1d's training forward against a float64 reference.
+// create/forward/dispose cycles (the MLP layers; the CNN layers, LayerNorm, GroupNorm and a CNN
+// Trainer), and BatchNorm1d's training forward against a float64 reference.
 //
 // Ownership, as asserted here (docs/ARCHITECTURE.md, "The JS/wasm boundary"): C++ objects are shared
 // between their owners, and a JS handle's dispose() only drops that handle. So
@@ -77,6 +78,19 @@ const kinds: Kind[] = [
   { name: 'Sigmoid', make: (lab) => new lab.Sigmoid(), use: (o) => o.forward(x23, [2, 3]) },
   { name: 'Tanh', make: (lab) => new lab.Tanh(), use: (o) => o.forward(x23, [2, 3]) },
   { name: 'Sequential', make: (lab) => new lab.Sequential([new lab.Linear(3, 2), new lab.ReLU()]), use: (o) => o.forward(x23, [2, 3]) },
+  { name: 'LayerNorm', make: (lab) => new lab.LayerNorm(3), use: (o) => o.forward(x23, [2, 3]) },
+  { name: 'GroupNorm', make: (lab) => new lab.GroupNorm(1, 3), use: (o) => o.forward(x23, [2, 3]) },
+  { name: 'Conv2d', make: (lab) => new lab.Conv2d(1, 2, 2, { padding: 1 }), use: (o) => o.forward(x23, [1, 1, 2, 3]) },
+  { name: 'MaxPool2d', make: (lab) => new lab.MaxPool2d(2, { stride: 1 }), use: (o) => o.forward(x23, [1, 1, 2, 3]) },
+  { name: 'AvgPool2d', make: (lab) => new lab.AvgPool2d(2, { stride: 1 }), use: (o) => o.forward(x23, [1, 1, 2, 3]) },
+  { name: 'Flatten', make: (lab) => new lab.Flatten(), use: (o) => o.forward(x23, [2, 1, 3]) },
+  {
+    name: 'Sequential (CNN)',
+    make: (lab) => new lab.Sequential([
+      new lab.Conv2d(1, 2, 1), new lab.GroupNorm(2, 2), new lab.ReLU(), new lab.AvgPool2d(1), new lab.Flatten(), new lab.Linear(6, 2),
+    ]),
+    use: (o) => o.forward(x23, [2, 1, 1, 3]),
+  },
 ];
 
 for (const simd of [true, false]) {
@@ -169,6 +183,25 @@ for (const simd of [true, false]) {
       expectDisposedError(() => model.stateDict(), 'model stateDict');
       expect(live()).toBe(base);
       for (const l of [fc1, bn, relu, fc2]) expect(() => l.dispose()).not.toThrow();  // already disposed: harmless
+      expect(live()).toBe(base);
+    });
+
+    it('disposing a CNN Sequential disposes its conv, norm and pooling layers', () => {
+      const base = live();
+      const conv = new lab.Conv2d(1, 2, 2), ln = new lab.LayerNorm([2, 1, 2]), pool = new lab.MaxPool2d(1), flat = new lab.Flatten();
+      const model = new lab.Sequential([conv, ln, pool, flat]);
+      const opt = new lab.SGD(model, { lr: 0.1 });
+      const y = model.forward(x23, [1, 1, 2, 3]);
+      expect(y.length).toBe(4);
+      model.backward(new Float32Array(4).fill(1));
+      model.dispose();
+      expectDisposedError(() => conv.weight, 'Conv2d weight');
+      expectDisposedError(() => conv.forward(x23, [1, 1, 2, 3]), 'Conv2d forward');
+      expectDisposedError(() => ln.bias, 'LayerNorm bias');
+      expectDisposedError(() => pool.forward(x23, [1, 1, 2, 3]), 'MaxPool2d forward');
+      expectDisposedError(() => flat.forward(x23, [2, 3]), 'Flatten forward');
+      expect(() => opt.step()).not.toThrow();  // the optimizer co-owns the parameters
+      opt.dispose();
       expect(live()).toBe(base);
     });
 
@@ -320,6 +353,63 @@ for (const simd of [true, false]) {
       // leave 160 KB behind. The heap itself (it grows by >= 20% at a time) must not grow at all.
       expect(m1.usedBytes - m0.usedBytes, `usedBytes ${m0.usedBytes} -> ${m1.usedBytes}`).toBeLessThan(16 * 1024);
       expect(m1.heapBytes, `heapBytes ${m0.heapBytes} -> ${m1.heapBytes}`).toBe(m0.heapBytes);
+    }, 300_000);
+
+    it('the wasm heap stays bounded over 10,000 cycles of the CNN layers and a CNN Trainer', async () => {
+      // [16, 2, 6, 6] images through every new layer, forward and backward, a CNN Sequential with
+      // SGD steps, and every 20th cycle a CNN Trainer on the digits (built, run, read, disposed).
+      const x = randn(16 * 2 * 6 * 6, 13);
+      const { train, test } = await lab.loadDigits();
+      const cycle = (i: number) => {
+        const layers = [
+          new lab.LayerNorm([2, 6, 6]), new lab.GroupNorm(2, 2), new lab.Conv2d(2, 3, 3, { padding: 1, stride: 2 }),
+          new lab.MaxPool2d(2), new lab.AvgPool2d(3, { stride: 1 }), new lab.Flatten(),
+        ];
+        for (const l of layers) {
+          const y = l.forward(x, [16, 2, 6, 6]);
+          l.backward(y);
+          l.dispose();
+        }
+        const model = new lab.Sequential([
+          new lab.Conv2d(2, 4, 3, { padding: 1 }), new lab.BatchNorm2d(4), new lab.ReLU(), new lab.MaxPool2d(2),
+          new lab.Conv2d(4, 4, 3, { padding: 1 }), new lab.GroupNorm(2, 4), new lab.ReLU(), new lab.AvgPool2d(3),
+          new lab.Flatten(), new lab.Linear(4, 8), new lab.LayerNorm(8), new lab.Tanh(), new lab.Linear(8, 4),
+        ]);
+        const opt = new lab.SGD(model, { lr: 0.01, momentum: 0.9 });
+        const logits = model.forward(x, [16, 2, 6, 6]);
+        model.backward(logits);
+        opt.step();
+        model.stateDict();
+        opt.dispose();
+        model.dispose();
+        if (i % 20 === 0) {
+          const t = new lab.Trainer({
+            model: { sizes: [64, 8, 10], conv: { channels: [2, 4] }, norm: ['batch', 'group', 'layer'], seed: i },
+            train, test, batchSize: 16, lr: 0.05, evalEvery: 5, evalLimit: 50, watch: { layer: 1, unit: 1 },
+          });
+          t.run(10);
+          t.histograms({ bins: 8 });
+          t.stateDict();
+          const view = t.model();
+          view.eval();
+          view.forward(train.x.subarray(0, 64 * 4), [4, 1, 8, 8]);
+          view.dispose();
+          t.dispose();
+        }
+      };
+      try {
+        for (let i = 0; i < 100; ++i) cycle(i);  // warm up
+        const m0 = { ...lab.memory };
+        for (let i = 0; i < 10_000; ++i) cycle(i);
+        const m1 = { ...lab.memory };
+        expect(m1.liveObjects).toBe(m0.liveObjects);
+        // One leaked malloc chunk (>= 16 bytes) per cycle would leave 160 KB behind.
+        expect(m1.usedBytes - m0.usedBytes, `usedBytes ${m0.usedBytes} -> ${m1.usedBytes}`).toBeLessThan(16 * 1024);
+        expect(m1.heapBytes, `heapBytes ${m0.heapBytes} -> ${m1.heapBytes}`).toBe(m0.heapBytes);
+      } finally {
+        train.dispose();
+        test.dispose();
+      }
     }, 300_000);
 
     it('BatchNorm1d train forward on random [16, 8] equals (x - mean) / sqrt(var + eps) in float64', () => {
