@@ -3,8 +3,8 @@
 //    finite outputs, exactly beta for the normalised part, and finite gradients;
 //  - features at 1e4 ± 1 and 1e-4 ± 1e-6 normalise like a float64 reference, within a tolerance
 //    derived below from float32 arithmetic (not tuned to the results);
-//  - trainers with learning rates up to 100 and huge initial weights either train with finite
-//    metrics or stop with diverged/divergedAt; no NaN or Infinity reaches a caller in any metric
+//  - trainers (MLPs, and CNNs on the digits with each normalization) with learning rates up to
+//    100 and huge initial weights either train with finite metrics or stop with diverged/divergedAt; no NaN or Infinity reaches a caller in any metric
 //    array, evaluate(), predictGrid() or histograms();
 //  - the losses refuse NaN and Infinity with a RangeError.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -464,6 +464,94 @@ for (const simd of [true, false]) {
 
       it('the set has both outcomes (some runs diverge, some train)', () => {
         // Only meaningful when every configuration above ran to its end.
+        expect(finished).toBe(configs.length);
+        expect(diverged).toBeGreaterThan(0);
+        expect(diverged).toBeLessThan(configs.length);
+      });
+    });
+
+    describe('CNN trainers with large learning rates and huge initial weights', () => {
+      // The same promise for a CNN on the digits as images ([N, 1, 8, 8]), with every
+      // normalization of its conv block and hidden layer: finite metrics, or diverged at a step
+      // with the model put back to a finite state.
+      const inits = [
+        { init: 'normal', initScale: 1e3 },
+        { init: 'he', initScale: 1e6 },
+        { init: 'torch', initScale: 1 },
+      ] as const;
+      const configs: { norm: 'none' | 'batch' | 'layer' | 'group'; lr: number; init: (typeof inits)[number] }[] = [];
+      for (const norm of ['none', 'batch', 'layer', 'group'] as const)
+        for (const lr of [1, 10, 100])
+          for (const init of inits) configs.push({ norm, lr, init });
+
+      let train: Dataset;
+      let test: Dataset;
+      let diverged = 0;
+      let finished = 0;
+      beforeAll(async () => {
+        ({ train, test } = await lab.loadDigits());
+      });
+      afterAll(() => {
+        train?.dispose();
+        test?.dispose();
+      });
+
+      for (const c of configs) {
+        it(`norm ${c.norm}, lr ${c.lr}, ${c.init.init} × ${c.init.initScale}: finite metrics, or diverged with divergedAt`, () => {
+          const t = new lab.Trainer({
+            model: { sizes: [64, 16, 10], conv: { channels: [4] }, norm: c.norm, ...c.init, seed: 3 },
+            train,
+            test,
+            lr: c.lr,
+            momentum: c.lr === 10 ? 0.9 : 0,
+            batchSize: 16,
+            evalEvery: 20,
+            evalLimit: 100,
+            watch: { layer: 0, unit: 3 },
+          });
+          try {
+            for (let r = 0; r < 3; r++) {
+              const before = t.step;
+              const m = t.run(200);
+              expectFiniteMetrics(m, `run ${r + 1}`);
+              expect(m.firstStep).toBe(before + 1);
+              expect(m.gradNorms.length).toBe(3 * m.steps); // Conv2d and two Linear layers
+              expect(m.percentiles.length).toBe(3 * m.steps);
+              let ev: { loss: number; accuracy: number } | undefined;
+              let evError: unknown;
+              try {
+                ev = t.evaluate(test, { limit: 100 });
+              } catch (err) {
+                evError = err;
+              }
+              if (ev) {
+                expect(Number.isFinite(ev.loss) && ev.loss >= 0, `run ${r + 1}: evaluate() = ${JSON.stringify(ev)}`).toBe(true);
+                expect(ev.accuracy).toBeGreaterThanOrEqual(0);
+                expect(ev.accuracy).toBeLessThanOrEqual(1);
+              } else {
+                expect(evError, 'evaluate() threw a non-Error').toBeInstanceOf(Error);
+              }
+              expectFinite(t.histograms({ bins: 16 }), 'histograms');
+              if (m.diverged) {
+                diverged++;
+                const k = m.divergedAt!;
+                expect([m.firstStep + m.steps, m.firstStep + m.steps - 1]).toContain(k);
+                expect(t.restoredToStep).not.toBeNull();
+                expect(t.restoredToStep!).toBeGreaterThanOrEqual(t.step - 1);
+                for (const [key, value] of Object.entries(t.stateDict())) expectFinite(value, key);
+                expect(() => t.run(1)).toThrow(new RegExp(`diverged at step ${k}\\b`));
+                break;
+              }
+              expect(m.steps).toBe(200);
+            }
+            finished++;
+          } finally {
+            t.dispose();
+          }
+        });
+      }
+
+      it('the set has both outcomes (some runs diverge, some train)', () => {
         expect(finished).toBe(configs.length);
         expect(diverged).toBeGreaterThan(0);
         expect(diverged).toBeLessThan(configs.length);
