@@ -7,8 +7,10 @@
 #   bash scripts/fuzz.sh --merge [seconds]       also fold the new inputs that add coverage into
 #                                                tests/fuzz/corpus (maintainers, after a long run)
 #
-# Harnesses: fuzz_dataset (BNDS bytes), fuzz_layers_{simd,scalar} (layers, Sequential, state
-# entries, SGD, losses), fuzz_trainer_{simd,scalar} (MLP/trainer configuration and runs).
+# Harnesses: fuzz_dataset (BNDS bytes), fuzz_layers_{simd,scalar} (layers: Linear, BatchNorm,
+# activations, LayerNorm, GroupNorm, Conv2d, MaxPool2d, AvgPool2d, Flatten; Sequential, state
+# entries, SGD, losses), fuzz_trainer_{simd,scalar} (MLP and CNN trainer configurations: conv
+# blocks, image shapes, kernel sizes, pooling, a norm per block, groups; and their runs).
 # Replayed first: tests/fuzz/crashes/<corpus>/*, inputs that once crashed an engine (each must pass
 # now; one that still fails fails the script and that harness is not fuzzed further). The fuzzing
 # run itself starts by executing every input of the committed corpus.

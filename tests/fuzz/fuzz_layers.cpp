@@ -3,16 +3,24 @@
 // page could send through the typed API and past it.
 //
 // The input is a small program. Its first bytes build 1 to 4 layers (Linear, BatchNorm1d/2d,
-// ReLU, Sigmoid, Tanh) with decoded sizes and options (raw doubles: NaN, infinities, subnormals)
-// and optionally a Sequential of them; then up to 32 operations follow:
+// ReLU, Sigmoid, Tanh; LayerNorm, GroupNorm, Conv2d, MaxPool2d, AvgPool2d, Flatten) with decoded
+// sizes and options (raw doubles: NaN, infinities, subnormals; kernel sizes, strides and paddings
+// from 1 to INT_MAX) and optionally a Sequential of them; then up to 32 operations follow:
 //   forward (the model or any layer in it, directly: JS keeps a handle on each layer) with a
-//   decoded shape (rank 0..5, dims from tiny to INT_MAX) and data (NaN, Inf, constants, 1e4 ± 1,
-//   1e-4 ± 1e-6, huge); backward with a dy of the length the binding checks; train/eval;
+//   decoded shape (rank 0..5, dims from tiny to INT_MAX; or, when the shape byte says so and the
+//   layer (a Sequential's first layer) is one of the CNN/normalization layers, a shape made to fit
+//   it: its channels, its normalized shape, planes at least its window) and data (NaN, Inf,
+//   constants, 1e4 ± 1, 1e-4 ± 1e-6, huge); backward with a dy of the length the binding checks; train/eval;
 //   zero_grad; state-entry writes as loadStateDict and the setters do them (finite floats, counters
 //   in [0, 2^53]); SGD init/step/zero_grad/set_lr; cross_entropy, mse_loss and standardize; and
 //   dropping a handle (JS dispose) while others still hold the object.
 // Contract: every call returns a Status, never crashes, reads or writes out of bounds, hits
 // undefined behaviour or leaks; an ok forward leaves output() with output_shape().numel() values.
+// The CNN/normalization layers also: a constructor refuses exactly the options outside its
+// documented ranges; an ok forward has torch's output shape (Conv2d: (H + 2p - k) / s + 1, floor;
+// pooling: (H - k) / s + 1; Flatten: [N, rest]; the norms: the input's); a refused forward had a
+// reason (wrong rank or channels, a window larger than the padded plane, too many elements); the
+// state entries are torch's ("weight", "bias" when there is one) with torch's lengths.
 // Shapes the engine rejects are passed with a 4-float buffer: rejection must come before any read.
 #include <algorithm>
 #include <cmath>
@@ -24,8 +32,11 @@
 #include "fuzz_input.h"
 #include "nn/activation.h"
 #include "nn/batchnorm.h"
+#include "nn/conv.h"
 #include "nn/linear.h"
 #include "nn/loss.h"
+#include "nn/norm.h"
+#include "nn/pool.h"
 #include "base/rng.h"
 #include "nn/sequential.h"
 #include "nn/sgd.h"
@@ -62,16 +73,267 @@ int dim(fuzz::Input& in) {
   return in.pick<int>({0, -1, INT32_MIN, INT32_MAX, 65536, 1 << 26, (1 << 26) + 1, 1 << 13, 100});
 }
 
-bn::Shape shape(fuzz::Input& in) {
+// *fit: the rank byte asks for a shape that fits the layer (bit 6; the rank uses bits 0-1).
+bn::Shape shape(fuzz::Input& in, bool* fit = nullptr) {
   bn::Shape s;
   const uint8_t r = in.u8();
   s.rank = r < 240 ? 1 + r % 4 : in.pick<int>({0, 5, -1, INT32_MIN});
+  if (fit) *fit = r < 240 && (r & 0x40) != 0;
   for (int i = 0; i < 4; ++i) s.dims[i] = dim(in);
   return s;
 }
 
+// ---- the CNN and normalization layers ----------------------------------------------------------
+
+// Largest parameter tensor a harness run creates: larger legal layers are skipped (refused ones
+// are still tried at any size).
+constexpr uint64_t kMaxParams = uint64_t{1} << 18;
+
+// A channel count: mostly 1..4, sometimes an edge.
+int channels(fuzz::Input& in) {
+  const uint8_t b = in.u8();
+  if (b < 224) return 1 + b % 4;
+  return in.pick<int>({0, -1, INT32_MIN, INT32_MAX, 65536, 8, (1 << 26) + 1, 6});
+}
+
+// A kernel size or stride: mostly 1..n, sometimes an edge.
+int window(fuzz::Input& in, int n) {
+  const uint8_t b = in.u8();
+  if (b < 224) return 1 + b % n;
+  return in.pick<int>({0, -1, INT32_MIN, INT32_MAX, 32768, 32769, 9, 15});
+}
+
+void check_refusal(const char* what, bool legal) {
+  const Status st = last_failure();
+  fuzz::check_status(st, what);
+  FUZZ_CHECK(st.code == Code::RangeError || st.code == Code::OutOfMemory, "%s: code %d", what, static_cast<int>(st.code));
+  FUZZ_CHECK(!legal || st.code == Code::OutOfMemory, "%s refused legal options: %s", what, st.message.c_str());
+}
+
+double norm_eps(fuzz::Input& in) { return in.boolean() ? in.any_double() : 1e-5; }
+bool eps_ok(double eps) { return eps >= 1e-30 && std::isfinite(eps); }
+
+ModulePtr make_cnn_layer(uint8_t which, fuzz::Input& in) {
+  switch (which % 6) {
+    case 0: {
+      // LayerNorm(normalizedShape): rank 1..3, dims 1..4, or edges.
+      const uint8_t r = in.u8();
+      const int rank = r < 240 ? 1 + r % 3 : in.pick<int>({0, 4, 5, -1});
+      int d[4] = {0, 0, 0, 0};
+      for (int& v : d) {
+        const uint8_t b = in.u8();
+        v = b < 224 ? 1 + b % 4 : in.pick<int>({0, -1, INT32_MAX, 1 << 13, 1 << 26, 3});
+      }
+      bn::LayerNormOptions o;
+      o.eps = norm_eps(in);
+      o.elementwise_affine = in.boolean();
+      bool shape_ok = rank >= 1 && rank <= 4;
+      uint64_t numel = 1;
+      for (int i = 0; shape_ok && i < rank; ++i) {
+        shape_ok = d[i] >= 1 && (numel *= static_cast<uint64_t>(d[i])) <= bn::kMaxElements;
+      }
+      if (shape_ok && numel > kMaxParams) return nullptr;  // legal but large
+      ModulePtr m = a::make_layernorm(rank, d[0], d[1], d[2], d[3], o);
+      if (!m) check_refusal("make_layernorm", shape_ok && eps_ok(o.eps));
+      else FUZZ_CHECK(shape_ok && eps_ok(o.eps), "LayerNorm accepted rank %d dims %d %d %d %d, eps %g", rank, d[0], d[1], d[2], d[3], o.eps);
+      return m;
+    }
+    case 1: {
+      const int g = feature_count(in);
+      int c = feature_count(in);
+      if (in.boolean() && g >= 1 && g <= 64) c = g * (1 + in.u8() % 4);  // usually divisible
+      bn::GroupNormOptions o;
+      o.eps = norm_eps(in);
+      o.affine = in.boolean();
+      const bool legal = g >= 1 && c >= 1 && static_cast<uint64_t>(c) <= bn::kMaxElements && c % g == 0 && eps_ok(o.eps);
+      if (legal && static_cast<uint64_t>(c) > kMaxParams) return nullptr;
+      ModulePtr m = a::make_groupnorm(g, c, o);
+      if (!m) check_refusal("make_groupnorm", legal);
+      else FUZZ_CHECK(legal, "GroupNorm(%d, %d) accepted with eps %g", g, c, o.eps);
+      return m;
+    }
+    case 2: {
+      a::ConvOptions o;
+      o.in_channels = channels(in);
+      o.out_channels = channels(in);
+      o.kernel_size = window(in, 5);
+      o.stride = window(in, 3);
+      const uint8_t p = in.u8();
+      o.padding = p < 200 ? p % 4 : in.pick<int>({-1, 7, 20, 1 << 20, (1 << 20) + 1, INT32_MAX, INT32_MIN});
+      o.bias = in.boolean();
+      o.seeded = in.boolean();
+      const bool raw_seed = o.seeded && in.u8() >= 224;  // a seed that need not be an integer in [0, 2^53)
+      o.seed = raw_seed ? in.any_double() : static_cast<double>(in.seed53());
+      const uint64_t fan_in = o.in_channels >= 1 && o.kernel_size >= 1
+                                  ? uint64_t(o.in_channels) * uint64_t(o.kernel_size) * uint64_t(o.kernel_size) : 0;
+      const uint64_t weights = o.out_channels >= 1 ? fan_in * uint64_t(o.out_channels) : 0;
+      const bool legal = fan_in >= 1 && weights >= 1 && fan_in <= bn::kMaxElements && weights <= bn::kMaxElements &&
+                         o.stride >= 1 && o.padding >= 0 && o.padding <= (1 << 20);
+      if (legal && weights > kMaxParams) return nullptr;
+      ModulePtr m = a::make_conv2d(o);
+      if (!m) check_refusal("make_conv2d", legal && !raw_seed);
+      else FUZZ_CHECK(legal, "Conv2d(%d, %d, %d, stride %d, padding %d) accepted", o.in_channels, o.out_channels,
+                      o.kernel_size, o.stride, o.padding);
+      return m;
+    }
+    case 3:
+    case 4: {
+      // The kind as the enum the binding passes; 2.. are not kinds and must be refused.
+      const uint8_t kb = in.u8();
+      const auto kind = static_cast<bn::Pool2d::Kind>(kb < 240 ? (which % 6) - 3 : 2 + kb % 3);
+      const int k = window(in, 4);
+      const int stride = in.boolean() ? k : window(in, 3);
+      const bool legal = kb < 240 && k >= 1 && k <= 32768 && stride >= 1;
+      ModulePtr m = a::make_pool2d(kind, k, stride);
+      if (!m) check_refusal("make_pool2d", legal);
+      else FUZZ_CHECK(legal, "Pool2d(kind %d, %d, stride %d) accepted", static_cast<int>(kind), k, stride);
+      return m;
+    }
+    default: return a::make_flatten();
+  }
+}
+
+// The layer a forward on `m` reaches first: m, or a Sequential's first child.
+Module* first_layer(Module& m) {
+  auto* seq = dynamic_cast<bn::Sequential*>(&m);
+  if (!seq) return &m;
+  return seq->size() ? first_layer(seq->child(0)) : nullptr;
+}
+
+// Makes s fit the first layer of m when that is a CNN/normalization layer (the MLP layers keep
+// their decoded shapes, so older programs decode as they always did).
+void fit_shape(Module& m, bn::Shape& s) {
+  Module* f = first_layer(m);
+  if (!f) return;
+  if (s.rank < 1 || s.rank > 4) s.rank = 4;
+  if (auto* c = dynamic_cast<bn::Conv2d*>(f)) {
+    if (s.rank < 3) s.rank = 4;
+    s.dims[s.rank == 4 ? 1 : 0] = c->in_channels();
+  } else if (auto* g = dynamic_cast<bn::GroupNorm*>(f)) {
+    if (s.rank < 2) s.rank = 2;
+    s.dims[1] = g->num_channels();
+  } else if (auto* l = dynamic_cast<bn::LayerNorm*>(f)) {
+    const bn::Shape& ns = l->normalized_shape();
+    if (s.rank < ns.rank) s.rank = ns.rank;
+    for (int i = 0; i < ns.rank; ++i) s.dims[s.rank - ns.rank + i] = ns.dims[i];
+  } else if (auto* p = dynamic_cast<bn::Pool2d*>(f)) {
+    if (s.rank < 3) s.rank = 4;
+    for (int i = s.rank - 2; i < s.rank; ++i) s.dims[i] = std::max(s.dims[i], std::min(p->kernel_size(), 64));
+  } else if (dynamic_cast<bn::Flatten*>(f)) {
+    if (s.rank < 2) s.rank = 2;
+  }
+}
+
+// Conv2d's output on a valid input shape (rank 3 or 4 with its channels): torch's formula, and
+// whether the engine must refuse it (a window over the padded plane, or too many elements).
+struct ConvPlan {
+  bool applies = false, fits = false;
+  int64_t oh = 0, ow = 0;
+  uint64_t patches = 0, outputs = 0;
+};
+ConvPlan conv_plan(const bn::Conv2d& c, const bn::Shape& s) {
+  ConvPlan p;
+  const bool batched = s.rank == 4;
+  if ((s.rank != 3 && s.rank != 4) || s.dims[batched ? 1 : 0] != c.in_channels()) return p;
+  p.applies = true;
+  const int64_t k = c.kernel_size(), st = c.options().stride, pad = c.options().padding;
+  const int64_t hp = s.dims[s.rank - 2] + 2 * pad, wp = s.dims[s.rank - 1] + 2 * pad;
+  if (hp < k || wp < k) return p;
+  p.oh = (hp - k) / st + 1;
+  p.ow = (wp - k) / st + 1;
+  const uint64_t rows = uint64_t(batched ? s.dims[0] : 1) * uint64_t(p.oh) * uint64_t(p.ow);
+  p.patches = rows * uint64_t(c.in_channels()) * uint64_t(k) * uint64_t(k);
+  p.outputs = rows * uint64_t(c.out_channels());
+  p.fits = p.patches <= bn::kMaxElements && p.outputs <= bn::kMaxElements;
+  return p;
+}
+
+// What the engine promises about a CNN/normalization layer's forward on a valid shape s.
+void check_cnn_forward(Module& m, const bn::Shape& s, const Status& st) {
+  const bn::Shape& o = m.output_shape();
+  if (auto* c = dynamic_cast<bn::Conv2d*>(&m)) {
+    const ConvPlan p = conv_plan(*c, s);
+    if (!st) {
+      FUZZ_CHECK(!p.fits || st.code == Code::OutOfMemory, "Conv2d refused %s: %s", s.str().c_str(), st.message.c_str());
+      return;
+    }
+    FUZZ_CHECK(p.fits, "Conv2d accepted %s", s.str().c_str());
+    const int b = s.rank == 4 ? 1 : 0;
+    FUZZ_CHECK(o.rank == s.rank && (b == 0 || o.dims[0] == s.dims[0]) && o.dims[b] == c->out_channels() &&
+                   o.dims[b + 1] == p.oh && o.dims[b + 2] == p.ow,
+               "Conv2d on %s gave %s, torch gives %lld x %lld planes", s.str().c_str(), o.str().c_str(),
+               static_cast<long long>(p.oh), static_cast<long long>(p.ow));
+  } else if (auto* pl = dynamic_cast<bn::Pool2d*>(&m)) {
+    const int k = pl->kernel_size(), sd = pl->stride();
+    const bool ok_rank = s.rank == 3 || s.rank == 4;
+    const bool fits = ok_rank && s.dims[s.rank - 2] >= k && s.dims[s.rank - 1] >= k;
+    if (!st) {
+      FUZZ_CHECK(!fits || st.code == Code::OutOfMemory, "%s refused %s: %s", m.kind(), s.str().c_str(), st.message.c_str());
+      return;
+    }
+    FUZZ_CHECK(fits, "%s(%d) accepted %s", m.kind(), k, s.str().c_str());
+    bool same = o.rank == s.rank;
+    for (int i = 0; same && i < s.rank - 2; ++i) same = o.dims[i] == s.dims[i];
+    FUZZ_CHECK(same && o.dims[s.rank - 2] == (s.dims[s.rank - 2] - k) / sd + 1 && o.dims[s.rank - 1] == (s.dims[s.rank - 1] - k) / sd + 1,
+               "%s(%d, stride %d) on %s gave %s", m.kind(), k, sd, s.str().c_str(), o.str().c_str());
+  } else if (dynamic_cast<bn::Flatten*>(&m)) {
+    if (!st) {
+      FUZZ_CHECK(s.rank < 2 || st.code == Code::OutOfMemory, "Flatten refused %s: %s", s.str().c_str(), st.message.c_str());
+      return;
+    }
+    FUZZ_CHECK(o.rank == 2 && o.dims[0] == s.dims[0] && o.numel() == s.numel(), "Flatten on %s gave %s", s.str().c_str(), o.str().c_str());
+  } else if (dynamic_cast<bn::RowNorm*>(&m)) {
+    bool fits;
+    if (auto* g = dynamic_cast<bn::GroupNorm*>(&m)) {
+      fits = s.rank >= 2 && s.dims[1] == g->num_channels();
+    } else {
+      const bn::Shape& ns = static_cast<bn::LayerNorm&>(m).normalized_shape();
+      fits = s.rank >= ns.rank;
+      for (int i = 0; fits && i < ns.rank; ++i) fits = s.dims[s.rank - ns.rank + i] == ns.dims[i];
+    }
+    if (!st) {
+      FUZZ_CHECK(!fits || st.code == Code::OutOfMemory, "%s refused %s: %s", m.kind(), s.str().c_str(), st.message.c_str());
+      return;
+    }
+    FUZZ_CHECK(fits, "%s accepted %s", m.kind(), s.str().c_str());
+    bool same = o.rank == s.rank;
+    for (int i = 0; same && i < s.rank; ++i) same = o.dims[i] == s.dims[i];
+    FUZZ_CHECK(same, "%s on %s gave %s", m.kind(), s.str().c_str(), o.str().c_str());
+  }
+}
+
+// torch's state entries of the CNN/normalization layers: names and lengths.
+void check_cnn_state(Module& m, const std::vector<bn::StateEntry>& entries) {
+  auto expect = [&](std::initializer_list<std::pair<const char*, size_t>> want) {
+    FUZZ_CHECK(entries.size() == want.size(), "%s: %zu state entries, torch has %zu", m.kind(), entries.size(), want.size());
+    size_t i = 0;
+    for (const auto& [name, len] : want) {
+      FUZZ_CHECK(entries[i].name == name && entries[i].kind == bn::StateEntry::Parameter && entries[i].length() == len,
+                 "%s: entry %zu is %s (%zu values), torch's is %s (%zu)", m.kind(), i, entries[i].name.c_str(),
+                 entries[i].length(), name, len);
+      ++i;
+    }
+  };
+  if (auto* c = dynamic_cast<bn::Conv2d*>(&m)) {
+    const size_t w = size_t(c->out_channels()) * size_t(c->in_channels()) * size_t(c->kernel_size()) * size_t(c->kernel_size());
+    if (c->options().bias) expect({{"weight", w}, {"bias", size_t(c->out_channels())}});
+    else expect({{"weight", w}});
+  } else if (auto* g = dynamic_cast<bn::GroupNorm*>(&m)) {
+    if (g->affine()) expect({{"weight", size_t(g->num_channels())}, {"bias", size_t(g->num_channels())}});
+    else expect({});
+  } else if (auto* l = dynamic_cast<bn::LayerNorm*>(&m)) {
+    const size_t n = l->normalized_shape().numel();
+    if (l->affine()) expect({{"weight", n}, {"bias", n}});
+    else expect({});
+  } else if (dynamic_cast<bn::Pool2d*>(&m) || dynamic_cast<bn::Flatten*>(&m)) {
+    expect({});
+  }
+}
+
 ModulePtr make_layer(fuzz::Input& in) {
-  switch (in.u8() % 6) {
+  const uint8_t which = in.u8();
+  if (which >= 192) return make_cnn_layer(static_cast<uint8_t>(which - 192), in);
+  switch (which % 6) {
     case 0: {
       a::LinearOptions o;
       o.in_features = feature_count(in);
@@ -131,12 +393,18 @@ Module* target(World& w, fuzz::Input& in) {
 }
 
 void do_forward(Module& m, fuzz::Input& in) {
-  const bn::Shape s = shape(in);
+  bool fit = false;
+  bn::Shape s = shape(in, &fit);
+  if (fit) fit_shape(m, s);
   const bool valid = bn::validate_shape(s, "shape").is_ok();
   std::vector<float> x;
   if (valid) {
     const size_t n = s.numel();
     if (n > kMaxData) return;  // a legal size too large for a quick run
+    if (auto* c = dynamic_cast<bn::Conv2d*>(&m)) {
+      const ConvPlan p = conv_plan(*c, s);
+      if (p.fits && (p.patches > (1u << 20) || p.outputs > (1u << 20))) return;  // legal, but slow
+    }
     x.resize(n);
     in.fill_floats(x.data(), n);
   } else {
@@ -147,6 +415,7 @@ void do_forward(Module& m, fuzz::Input& in) {
   const Status st = code == Code::Ok ? Status::ok() : last_failure();
   fuzz::check_status(st, "module_forward");
   if (!valid) FUZZ_CHECK(!st, "forward accepted the invalid shape %s", s.str().c_str());
+  if (valid) check_cnn_forward(m, s, st);
   if (st) {
     FUZZ_CHECK(m.has_forward(), "ok forward without has_forward()");
     const bn::Shape& o = m.output_shape();
@@ -182,6 +451,7 @@ void do_backward(Module& m, fuzz::Input& in) {
 void do_state(Module& m, fuzz::Input& in) {
   std::vector<bn::StateEntry> entries;
   m.state(entries, "");
+  check_cnn_state(m, entries);
   for (auto& e : entries) {
     FUZZ_CHECK(!e.name.empty(), "a state entry without a name");
     if (e.kind == bn::StateEntry::Counter) {

@@ -3,20 +3,29 @@
 // as the doubles JS passes, sometimes not integers or out of range, so make_trainer's own checks
 // run too; initScale, the SGD numbers and explodeFactor as raw doubles: NaN, infinities, huge) and
 // layer sizes as raw int32, with small datasets from the dataset adapters (a toy set, or a tiny
-// image set parsed from BNDS bytes, with matching or mismatched features and classes). Then it
-// drives the trainer:
+// image set parsed from BNDS bytes, with matching or mismatched features and classes). About a
+// quarter of the programs also build a CNN and choose the normalization per block, as
+// `new lab.Trainer({ model: { conv, norm, groups } })` passes them: conv channels (0 to 9 blocks,
+// 1 to 4 channels or edges), the image shape [C, H, W] as doubles (the set's, or another), the
+// kernel size (odd, even, 0, 17, non-integers), the pooling (max, avg, none, or a value that is no
+// kind), groups, and a norm list of 0, 1, one per block or one too many entries (a value that is no
+// kind among them at times); MLPs get the norm lists too. Then it drives the trainer:
 // run() with step counts inside and outside [0, 100000], evaluate(), predict_grid(), histograms(),
 // and what JS can do to trainer.model() between runs (loadStateDict, train/eval, forward).
 //
 // Contract checked after every call:
 //  - a Status, never a crash, out-of-bounds access, undefined behaviour, leak or hang;
-//  - run(): per-step metrics have one entry per completed step (gradNorms × linear layers,
+//  - make_trainer() builds a CNN only from options inside the documented ranges (blocks, odd
+//    kernel, C·H·W = sizes[0], one norm or one per block), with one weight layer per Conv2d and
+//    Linear and one hidden block per conv block and hidden Linear;
+//  - run(): per-step metrics have one entry per completed step (gradNorms × Conv2d and Linear layers,
 //    percentiles × 3 when watching), all batch indices are in the training set, the step counter
 //    advances by the steps done, fewer steps than asked only when the run diverged, and a
 //    diverged run refuses to run again with a StateError;
 //  - no NaN or infinity in any metric a caller receives ("no NaN reaches a chart": the API's promise);
 //  - evaluate(): accuracy in [0, 1] and a finite loss (or an error status: never Infinity as
 //    data); predict_grid(): probabilities in [0, 1]; histograms(): finite non-negative counts.
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -73,6 +82,7 @@ void check_all_finite(const std::vector<float>& v, const char* what) {
 }
 
 void do_run(bn::Trainer& t, int watch_layer, int batch_size, const bn::DataView& train, fuzz::Input& in) {
+  // (gradNorms has one entry per Conv2d and Linear: weight_layers(), which is linear_layers() for an MLP.)
   const int steps = in.u8() < 240 ? in.u8() % 12 : in.pick<int>({-1, INT32_MIN, 100000 + 1, INT32_MAX, 40});
   const bool was_diverged = t.diverged();
   const int before = t.step();
@@ -93,7 +103,7 @@ void do_run(bn::Trainer& t, int watch_layer, int batch_size, const bn::DataView&
   if (t.diverged()) FUZZ_CHECK(t.diverged_at() == t.step() + 1 || t.diverged_at() == t.step(), "divergedAt %d at step %d",
                                t.diverged_at(), t.step());
   FUZZ_CHECK(t.batch_accuracy().size() == done, "batch accuracy length");
-  FUZZ_CHECK(t.grad_norms().size() == done * static_cast<size_t>(t.linear_layers()), "grad norms length");
+  FUZZ_CHECK(t.grad_norms().size() == done * static_cast<size_t>(t.weight_layers()), "grad norms length");
   FUZZ_CHECK(t.percentiles().size() == (watch_layer >= 0 ? 3 * done : 0), "percentiles length");
   FUZZ_CHECK(t.eval_steps().size() == t.eval_losses().size() && t.eval_losses().size() == t.eval_accuracy().size(),
              "eval metric lengths");
@@ -154,10 +164,55 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // This byte (and the double after it) once chose BatchNorm's eps, which the module does not
   // expose: still read, so that the committed corpus decodes as before; a non-integer seed
   // instead when it asks for an edge value.
-  if (in.u8() >= 240) {
+  const uint8_t legacy = in.u8();
+  if (legacy >= 240) {
     const double edge = in.any_double();
     if (edge != edge || edge < 0) o.seed = edge;
   }
+  // Values 180..239 of that byte make the program a CNN (or an MLP with a norm list): the
+  // configuration follows here, so older programs decode as before unless they had such a byte.
+  const bool cnn = legacy >= 180 && legacy < 240;
+  std::vector<int32_t> convs, norms;
+  bool negative_convs = false;  // a block count of -1: make_trainer must refuse it
+  if (cnn) {
+    const uint8_t nb = in.u8();
+    const int nconvs = nb < 240 ? nb % 4 : in.pick<int>({8, 9, -1});
+    for (int i = 0; i < std::max(nconvs, 0) && i < 9; ++i) {
+      const uint8_t c = in.u8();
+      convs.push_back(c < 240 ? 1 + c % 4 : in.pick<int32_t>({0, -1, 1025, INT32_MIN}));
+    }
+    negative_convs = nconvs < 0;
+    const int count = static_cast<int>(convs.size());
+    // The image shape: [1, height, width] of an image set (what JS passes by default), or other
+    // values (a toy set's 2 features as [1, 1, 2] or [2, 1, 1], mismatches, non-integers).
+    const uint8_t shape_byte = in.u8();
+    if (shape_byte < 160 && train->height > 0) {
+      o.image_channels = 1;
+      o.image_height = train->height;
+      o.image_width = train->width;
+    } else if (shape_byte < 200) {
+      o.image_channels = train->features == 2 && in.boolean() ? 2 : 1;
+      o.image_height = 1;
+      o.image_width = train->features / o.image_channels;
+    } else {
+      o.image_channels = in.pick<double>({1, 2, 0, -1, 1.5, 65537});
+      o.image_height = in.pick<double>({0, 1, 2, 3, 4, 0.5, 1e9});
+      o.image_width = in.pick<double>({1, 2, 4, 8, -3, 1e300});
+    }
+    o.kernel_size = in.pick<double>({3, 3, 1, 5, 7, 15, 2, 0, 17, 2.5, -1});
+    const uint8_t pool = in.u8();
+    o.pool = static_cast<bn::PoolKind>(pool < 240 ? pool % 3 : 3 + pool % 4);
+    o.groups = in.pick<double>({2, 1, 2, 4, 3, 0, -1, 1.5, 1025});
+    const int blocks = count + std::max(nsizes - 2, 0);
+    const int nnorms = in.pick<int>({1, 1, blocks, blocks, 0, blocks + 1});
+    for (int i = 0; i < nnorms && i < 80; ++i) {
+      const uint8_t k = in.u8();
+      norms.push_back(k < 240 ? k % 4 : in.pick<int32_t>({4, -1, 255}));
+    }
+  }
+  convs.push_back(0);  // never read: keeps data() valid when empty
+  norms.push_back(0);
+  const int nconvs = negative_convs ? -1 : static_cast<int>(convs.size()) - 1, nnorms = static_cast<int>(norms.size()) - 1;
 
   o.batch_size = in.u8() < 224 ? 2 + in.u8() % 15 : in.pick<double>({0, 1, -1, 65536, 65537, 2147483647.0, 64});
   o.lr = in.boolean() ? in.any_double() : 0.1;
@@ -172,13 +227,29 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   o.watch_unit = in.pick<double>({0, 1, 2, 7, 65536, -1});
   o.explode_factor = in.boolean() ? in.any_double() : 1e4;
 
-  a::TrainerPtr h = a::make_trainer(at(sizes.data()), nsizes, 0, 0, 0, 0, o, train, with_test ? test : nullptr);
+  a::TrainerPtr h = a::make_trainer(at(sizes.data()), nsizes, at(convs.data()), nconvs, at(norms.data()), nnorms, o, train,
+                                    with_test ? test : nullptr);
   if (!h) {
     const a::StatusInfo st = a::last_status();
     fuzz::check_status(Status{st.code, st.message}, "make_trainer");
     return 0;
   }
   bn::Trainer& t = h->trainer;
+  const int blocks = nconvs + nsizes - 2;
+  FUZZ_CHECK(nnorms == 0 || nnorms == 1 || nnorms == blocks, "%d norms accepted for %d blocks", nnorms, blocks);
+  for (int i = 0; i < nnorms; ++i) FUZZ_CHECK(norms[i] >= 0 && norms[i] <= 3, "norm kind %d accepted", norms[i]);
+  FUZZ_CHECK(t.weight_layers() == nconvs + nsizes - 1 && t.linear_layers() == nsizes - 1 && t.hidden_layers() == blocks,
+             "%d conv blocks, %d sizes: %d weight layers, %d linear, %d hidden", nconvs, nsizes, t.weight_layers(),
+             t.linear_layers(), t.hidden_layers());
+  if (nconvs > 0) {
+    FUZZ_CHECK(nconvs <= 8, "%d conv blocks accepted", nconvs);
+    FUZZ_CHECK(o.kernel_size >= 1 && o.kernel_size <= 15 && static_cast<int>(o.kernel_size) % 2 == 1 &&
+                   o.kernel_size == static_cast<int>(o.kernel_size), "kernelSize %g accepted", o.kernel_size);
+    FUZZ_CHECK(o.image_channels * o.image_height * o.image_width == sizes.front(), "image [%g, %g, %g] accepted for %d inputs",
+               o.image_channels, o.image_height, o.image_width, sizes.front());
+    for (int i = 0; i < nconvs; ++i) FUZZ_CHECK(convs[i] >= 1 && convs[i] <= 1024, "conv channels %d accepted", convs[i]);
+    FUZZ_CHECK(static_cast<unsigned>(o.pool) <= 2, "pool %d accepted", static_cast<int>(o.pool));
+  }
   const bn::DataView train_view = {train->x.data(), train->y.data(), train->n, train->features, train->classes};
   // What make_trainer accepted must be what the engine documents.
   FUZZ_CHECK(std::isfinite(o.init_scale) && o.init_scale >= 0 && o.init_scale <= 1e6, "initScale %g accepted",
@@ -209,11 +280,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       }
       case 6: {
         // forward() on that handle, with any batch size: the trainer's next step must not care.
+        // The model's input shape: [rows, IN] for an MLP, [rows, C, H, W] for a CNN.
         const int rows = 1 + in.u8() % 9, features = t.net().in_features;
         std::vector<float> x(static_cast<size_t>(rows) * static_cast<size_t>(features));
         in.fill_floats(x.data(), x.size());
         x.shrink_to_fit();
-        fuzz::check_status(t.net().model->forward(x.data(), bn::Shape{2, {rows, features, 0, 0}}), "model forward");
+        const bn::Shape& ex = t.net().example;
+        bn::Shape s{ex.rank + 1, {rows, ex.dims[0], ex.dims[1], ex.dims[2]}};
+        const Status st = t.net().model->forward(x.data(), s);
+        fuzz::check_status(st, "model forward");
+        FUZZ_CHECK(st || st.code == Code::RangeError, "model forward on its own input shape %s: code %d", s.str().c_str(),
+                   static_cast<int>(st.code));
         break;
       }
       case 0:
