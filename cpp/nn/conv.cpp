@@ -55,8 +55,11 @@ struct Shift {
 Shift same_shift(int kh, int kw, int p, int h, int w) {
   Shift t;
   t.d = static_cast<ptrdiff_t>(kh - p) * w + (kw - p);
-  t.row_lo = static_cast<size_t>(std::max(0, p - kh));
-  t.row_hi = static_cast<size_t>(std::min(h, h + p - kh));
+  // Compared as ints: for a tap below the image h + p - kh is negative, and as a size_t it would
+  // pass for a huge bound (the fuzzers found that: tests/fuzz/crashes/*/conv-*-oob).
+  const int row_lo = std::max(0, p - kh), row_hi = std::min(h, h + p - kh);
+  t.row_lo = static_cast<size_t>(row_lo);
+  t.row_hi = static_cast<size_t>(std::max(row_lo, row_hi));
   t.lo = std::max(0, p - kw);
   t.hi = std::min(w, w + p - kw);
   if (t.row_hi <= t.row_lo || t.hi <= t.lo) {  // the tap sees only padding (a kernel wider than the image)
