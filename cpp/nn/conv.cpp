@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <utility>
 
 #include "kernels/dispatch.h"
 
@@ -75,6 +76,23 @@ Shift same_shift(int kh, int kw, int p, int h, int w) {
   return t;
 }
 
+// The columns of a tap's patch row that wrap to the neighbouring image row, zeroed (padding).
+void zero_wrapped(float* plane, const Shift& t, int w) {
+  for (size_t r = t.row_lo; r < t.row_hi; ++r) {
+    float* row = plane + r * static_cast<size_t>(w);
+    for (int ow = 0; ow < t.lo; ++ow) row[ow] = 0.0f;
+    for (int ow = t.hi; ow < w; ++ow) row[ow] = 0.0f;
+  }
+}
+
+// The output columns ow whose input column iw = ow·s - p + kw is inside [0, w): [lo, hi).
+std::pair<int, int> inside_columns(int kw, int s, int p, int ow_count, int w) {
+  int lo = 0, hi = ow_count;
+  while (lo < ow_count && lo * s - p + kw < 0) ++lo;
+  while (hi > lo && (hi - 1) * s - p + kw >= w) --hi;
+  return {lo, hi};
+}
+
 }  // namespace
 
 bool Conv2d::same_plane() const { return opts_.stride == 1 && oh_ == h_ && ow_ == w_; }
@@ -85,7 +103,6 @@ void Conv2d::im2col(int n0, int count) {
   const size_t plane = static_cast<size_t>(h_) * static_cast<size_t>(w_);
   float* dst = cols_.data();
   if (same_plane()) {
-    const size_t w = static_cast<size_t>(w_);
     for (int c = 0; c < in_; ++c) {
       for (int kh = 0; kh < k; ++kh) {
         for (int kw = 0; kw < k; ++kw) {
@@ -95,11 +112,7 @@ void Conv2d::im2col(int n0, int count) {
             std::memset(dst, 0, t.q0 * sizeof(float));
             std::memcpy(dst + t.q0, src + (static_cast<ptrdiff_t>(t.q0) + t.d), (t.q1 - t.q0) * sizeof(float));
             std::memset(dst + t.q1, 0, (plane - t.q1) * sizeof(float));
-            for (size_t r = t.row_lo; r < t.row_hi; ++r) {
-              float* row = dst + r * w;
-              for (int ow = 0; ow < t.lo; ++ow) row[ow] = 0.0f;
-              for (int ow = t.hi; ow < w_; ++ow) row[ow] = 0.0f;
-            }
+            zero_wrapped(dst, t, w_);
           }
         }
       }
@@ -109,10 +122,7 @@ void Conv2d::im2col(int n0, int count) {
   for (int c = 0; c < in_; ++c) {
     for (int kh = 0; kh < k; ++kh) {
       for (int kw = 0; kw < k; ++kw) {
-        // The output columns ow whose input column iw = ow·s - p + kw is inside: [lo, hi).
-        int lo = 0, hi = ow_;
-        while (lo < ow_ && lo * s - p + kw < 0) ++lo;
-        while (hi > lo && (hi - 1) * s - p + kw >= w_) --hi;
+        const auto [lo, hi] = inside_columns(kw, s, p, ow_, w_);
         for (int n = n0; n < n0 + count; ++n) {
           const float* src = input_.data() + (static_cast<size_t>(n) * static_cast<size_t>(in_) + static_cast<size_t>(c)) * plane;
           for (int oh = 0; oh < oh_; ++oh, dst += ow_) {
@@ -144,18 +154,13 @@ void Conv2d::col2im(int n0, int count) {
     // The patch gradients at the wrapped columns belong to the padding: zeroed (dcols is scratch),
     // then each tap's plane is one shifted run of additions.
     float* src = dcols_.data();
-    const size_t w = static_cast<size_t>(w_);
     for (int c = 0; c < in_; ++c) {
       for (int kh = 0; kh < k; ++kh) {
         for (int kw = 0; kw < k; ++kw) {
           const Shift t = same_shift(kh, kw, p, h_, w_);
           for (int n = n0; n < n0 + count; ++n, src += plane) {
             float* dst = dinp_.data() + (static_cast<size_t>(n) * static_cast<size_t>(in_) + static_cast<size_t>(c)) * plane;
-            for (size_t r = t.row_lo; r < t.row_hi; ++r) {
-              float* row = src + r * w;
-              for (int ow = 0; ow < t.lo; ++ow) row[ow] = 0.0f;
-              for (int ow = t.hi; ow < w_; ++ow) row[ow] = 0.0f;
-            }
+            zero_wrapped(src, t, w_);
             for (size_t q = t.q0; q < t.q1; ++q) dst[static_cast<ptrdiff_t>(q) + t.d] += src[q];
           }
         }
@@ -167,9 +172,7 @@ void Conv2d::col2im(int n0, int count) {
   for (int c = 0; c < in_; ++c) {
     for (int kh = 0; kh < k; ++kh) {
       for (int kw = 0; kw < k; ++kw) {
-        int lo = 0, hi = ow_;
-        while (lo < ow_ && lo * s - p + kw < 0) ++lo;
-        while (hi > lo && (hi - 1) * s - p + kw >= w_) --hi;
+        const auto [lo, hi] = inside_columns(kw, s, p, ow_, w_);
         for (int n = n0; n < n0 + count; ++n) {
           float* dst = dinp_.data() + (static_cast<size_t>(n) * static_cast<size_t>(in_) + static_cast<size_t>(c)) * plane;
           for (int oh = 0; oh < oh_; ++oh, src += ow_) {
