@@ -25,6 +25,17 @@ interface StepResult {
   after: Dict;
 }
 
+/** The parameter gradients of a Sequential's layers under PyTorch's keys (index.weight, index.bias). */
+function gradientsOf(layers: readonly unknown[]): Dict {
+  const grads: Dict = {};
+  for (const [i, layer] of layers.entries()) {
+    const l = layer as { weightGrad?: Float32Array | null; biasGrad?: Float32Array | null };
+    if (l.weightGrad) grads[`${i}.weight`] = l.weightGrad;
+    if (l.biasGrad) grads[`${i}.bias`] = l.biasGrad;
+  }
+  return grads;
+}
+
 /** One step through the public API, as the README writes it; gradients read before the update. */
 function engineStep(lab: Lab, spec: Spec, state: Dict, x: Float32Array, y: Int32Array): StepResult {
   const { sizes, batch: N } = spec;
@@ -40,12 +51,7 @@ function engineStep(lab: Lab, spec: Spec, state: Dict, x: Float32Array, y: Int32
   const logits = model.forward(x, [N, sizes[0]!]);
   const { loss, grad } = lab.crossEntropy(logits, y, [N, sizes[sizes.length - 1]!]);
   model.backward(grad);
-  const grads: Dict = {};
-  for (const [i, layer] of layers.entries()) {
-    const l = layer as unknown as { weightGrad?: Float32Array | null; biasGrad?: Float32Array | null };
-    if (l.weightGrad) grads[`${i}.weight`] = l.weightGrad;
-    if (l.biasGrad) grads[`${i}.bias`] = l.biasGrad;
-  }
+  const grads = gradientsOf(layers);
   opt.step();
   const after = model.stateDict();
   model.dispose();
@@ -221,12 +227,7 @@ describe(`benchmark baselines, ${CNN.name} (batch ${CNN.batch})`, () => {
     const logits = model.forward(x, [CNN.batch, 1, CNN.side, CNN.side]);
     const { loss, grad } = lab.crossEntropy(logits, y, [CNN.batch, CNN.classes]);
     model.backward(grad, { inputGrad: false });
-    const grads: Dict = {};
-    for (const [i, layer] of layers.entries()) {
-      const l = layer as unknown as { weightGrad?: Float32Array | null; biasGrad?: Float32Array | null };
-      if (l.weightGrad) grads[`${i}.weight`] = l.weightGrad;
-      if (l.biasGrad) grads[`${i}.bias`] = l.biasGrad;
-    }
+    const grads = gradientsOf(layers);
     model.dispose();
     return { loss, grads };
   };
