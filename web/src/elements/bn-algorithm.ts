@@ -57,8 +57,9 @@ export class BnAlgorithm extends BnElement {
       li.append(el('h4', undefined, title), tex(formula, true), worked, el('p', 'note', note));
       ol.append(li);
     }
-    const summary = el('p', 'mono summary');
-    summary.textContent = `x = [${xs.join(', ')}] → μ_B = ${fmtList([s.mean])}, σ²_B = ${fmtList([s.variance])}, y = [${fmtList(s.y)}]`;
+    // Typeset like the steps above it (the numbers are also on the element, for scripts).
+    const summary = el('p', 'summary');
+    summary.append(tex(`x = [${xs.map(n).join(', ')}] \\;\\to\\; \\mu_B = ${n(s.mean)},\\; \\sigma_B^2 = ${n(s.variance)},\\; y \\approx ${list(s.y)}`));
     summary.dataset.mean = fmtList([s.mean]);
     summary.dataset.variance = fmtList([s.variance]);
     this.content.replaceChildren(ol, summary);

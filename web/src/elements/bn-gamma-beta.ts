@@ -24,8 +24,18 @@ export class BnGammaBeta extends BnElement {
     let worst = 0;
     xs.forEach((x, i) => { worst = Math.max(worst, Math.abs(undo.y[i]! - x)); });
 
-    const params = el('p', 'mono');
-    params.textContent = `γ = √(σ²_B + ε) = ${fmt(sigma, 4)},  β = μ_B = ${fmt(first.mean, 4)}`;
+    // Math set as math (italic symbols, real sub- and superscripts), without loading KaTeX for one line.
+    const v = (name: string, sub?: string, sup?: string) => {
+      const e = el('var', undefined, name);
+      if (sub) e.append(el('sub', undefined, sub));
+      if (sup) e.append(el('sup', undefined, sup));
+      return e;
+    };
+    const params = el('p', 'params');
+    params.append(
+      v('γ'), ' = √(', v('σ', 'B', '2'), ' + ', v('ε'), `) = ${fmt(sigma, 4)},\u2003`,
+      v('β'), ' = ', v('μ', 'B'), ` = ${fmt(first.mean, 4)}`,
+    );
     const rows = el('dl', 'rows');
     const row = (dt: string, dd: string, key: string) => {
       const d = el('div');
