@@ -146,6 +146,9 @@ for (const simd of [true, false]) {
       const live = lab.memory.liveObjects;
       await expect(runJob(lab, { ...job, steps: -1 } as never)).rejects.toThrow(RangeError);
       await expect(runJob(lab, { ...job, chunk: 0 } as never)).rejects.toThrow(RangeError);
+      for (const evalTrainSet of [0, -1, 1.5, 'yes']) {
+        await expect(runJob(lab, { ...job, evalTrainSet } as never)).rejects.toThrow(/job\.evalTrainSet must be true, false or a positive integer/);
+      }
       await expect(runJob(lab, { ...job, dataset: { kind: 'mnist' } } as never)).rejects.toThrow(RangeError);
       await expect(runJob(lab, null as never)).rejects.toThrow(TypeError);
       await expect(runJob(lab, { ...job, trainer: { ...job.trainer, batchSize: 1 } } as never)).rejects.toThrow(RangeError);

@@ -31,6 +31,33 @@ describe('workers', () => {
     expect(Array.from(there.evalAccuracy)).toEqual(Array.from(here.evalAccuracy));
   });
 
+  it('measure the finished network on its training set in eval mode when asked (evalTrainSet)', async () => {
+    const lab = await loadLab();
+    const plain = await runJob(lab, job(0.1, true));
+    expect(plain.trainEval).toBeUndefined();
+    const all = await runJob(lab, { ...job(0.1, true), evalTrainSet: true });
+    // The same run (training is untouched by the measurement), and the figures are those of
+    // Trainer.evaluate on the job's training set after the last step.
+    expect(Array.from(all.loss)).toEqual(Array.from(plain.loss));
+    const j = job(0.1, true);
+    const train = lab.toyDataset('spiral', { n: 300, noise: 0.1, seed: 4 });
+    const test = lab.toyDataset('spiral', { n: 200, noise: 0.1, seed: 5 });
+    const t = new lab.Trainer({ ...j.trainer, train, test });
+    t.run(300);
+    expect(all.trainEval).toEqual(t.evaluate(train));
+    const some = await runJob(lab, { ...j, evalTrainSet: 50 });
+    expect(some.trainEval).toEqual(t.evaluate(train, { limit: 50 }));
+    expect(some.trainEval).not.toEqual(all.trainEval);
+    // In a worker, the same numbers.
+    const there = await (await trainInWorker({ ...j, evalTrainSet: true })).result;
+    expect(there.trainEval).toEqual(all.trainEval);
+    // After a divergence there is no finished network to measure.
+    const blown = await runJob(lab, { ...job(1e6, false), evalTrainSet: true });
+    expect(blown.diverged).toBe(true);
+    expect(blown.trainEval).toBeNull();
+    for (const o of [t, train, test]) o.dispose();
+  });
+
   it('pause, resume and cancel a run', async () => {
     // Messages cross threads: the worker may finish the chunk it had started before a pause or a
     // cancel reaches it (one chunk is 100 steps), but never more than that one.

@@ -22,6 +22,12 @@ export interface TrainingJob {
   steps: number;
   /** Steps per engine call between progress reports (default 250). */
   chunk?: number;
+  /**
+   * Also measure the finished network in eval mode on its training set (up to this many examples,
+   * or the whole set with `true`): the result's `trainEval`. With the test-set figures this gives
+   * the generalisation gap.
+   */
+  evalTrainSet?: boolean | number;
 }
 
 /** The whole run's metrics: TrainMetrics' arrays concatenated over its chunks. */
@@ -31,6 +37,8 @@ export interface TrainingResult extends Omit<TrainMetrics, 'firstStep'> {
   cancelled: boolean;
   /** Wall-clock milliseconds spent training (excluding data loading). */
   ms: number;
+  /** Eval-mode loss and accuracy on the training set after the last step (jobs with `evalTrainSet`; null after a divergence). */
+  trainEval?: { loss: number; accuracy: number } | null;
 }
 
 /** Progress after each chunk. */
@@ -86,6 +94,10 @@ export async function runJob(lab: Lab, job: TrainingJob, hooks: RunHooks = {}): 
   if (!Number.isInteger(job.steps) || job.steps < 0) throw new RangeError(`job.steps must be an integer >= 0, got ${job.steps}`);
   const chunk = job.chunk ?? 250;
   if (!Number.isInteger(chunk) || chunk < 1 || chunk > 100_000) throw new RangeError(`job.chunk must be an integer in [1, 100000], got ${chunk}`);
+  const evalTrain = job.evalTrainSet ?? false;
+  if (typeof evalTrain !== 'boolean' && !(Number.isInteger(evalTrain) && evalTrain >= 1)) {
+    throw new RangeError(`job.evalTrainSet must be true, false or a positive integer (examples), got ${String(evalTrain)}`);
+  }
   const split = await loadDatasetSplit(lab, job.dataset);
   const sets: Dataset[] = [split.train, split.test];
   const parts: Record<keyof Omit<TrainMetrics, 'firstStep' | 'steps' | 'diverged' | 'divergedAt' | 'restoredToStep'>, Float32Array[]> = {
@@ -112,6 +124,9 @@ export async function runJob(lab: Lab, job: TrainingJob, hooks: RunHooks = {}): 
         break;
       }
     }
+    const trainEval = evalTrain === false ? undefined
+      : diverged !== null ? null
+      : trainer.evaluate(split.train, evalTrain === true ? undefined : { limit: evalTrain });
     return {
       label: job.label,
       steps: trainer.step,
@@ -127,6 +142,7 @@ export async function runJob(lab: Lab, job: TrainingJob, hooks: RunHooks = {}): 
       restoredToStep,
       cancelled,
       ms,
+      ...(trainEval === undefined ? {} : { trainEval }),
     };
   } finally {
     trainer?.dispose();
