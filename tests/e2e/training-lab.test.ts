@@ -259,7 +259,9 @@ describe('<bn-training-lab>', () => {
     expect(await lab.locator('.sweep-status').textContent()).toBe('Sweep of learning rate done: 48 runs of 500 steps (8 values × 2 networks × 3 seeds).');
     const cells = await lab.locator('.sweep-table tbody td:not(.verdict)').allTextContents();
     expect(cells).toHaveLength(16);
-    for (const c of cells) expect(c).toMatch(/^(\d+(\.\d+)?% ± \d+(\.\d+)?( \(\d diverged\))?|diverged \(3 of 3 seeds\))$/);
+    for (const c of cells) expect(c).toMatch(/^(\d+(\.\d+)?% ± \d+(\.\d+)?(, stuck at chance)?( \(\d diverged\))?|diverged \(3 of 3 seeds\))$/);
+    // A point no better than guessing (50% on the spiral, within 3 points) is named as stuck, and only such a point.
+    for (const c of cells.filter((c) => !c.startsWith('diverged'))) expect(c.includes('stuck at chance'), c).toBe(parseFloat(c) <= 53);
     const verdicts = await lab.locator('.sweep-table td.verdict').allTextContents();
     for (const v of verdicts) expect(v).toMatch(/^(BN ahead by|without BN ahead by|within the seed spread|both diverge|only with BN|only without BN)/);
     expect(cells.join(' ') + verdicts.join(' ')).not.toContain('NaN');
@@ -301,6 +303,44 @@ describe('<bn-training-lab>', () => {
     expect(problems).toEqual([]);
     await context.close();
   }, TIMEOUT);
+
+  it('measures the train/test gap across batch sizes (does BN’s batch noise regularise?)', async () => {
+    const { context, lab, problems } = await open(1280, 800);
+    await lab.getByRole('button', { name: 'Sweep batch size: train/test gap' }).click();
+    await expect.poll(() => lab.locator('.sweep-status').textContent(), { timeout: 120_000 }).toMatch(/done/);
+    expect(await lab.locator('.sweep-status').textContent()).toBe('Sweep of batch size done: 24 runs of 2000 steps (4 values × 2 networks × 3 seeds).');
+    expect(await lab.locator('.sweep-table caption').textContent()).toMatch(/^Accuracy in eval mode on the training set and on the test set after 2000 steps/);
+    const rows = lab.locator('.sweep-table tbody tr');
+    expect(await rows.count()).toBe(4);
+    expect(await rows.locator('th').allTextContents()).toEqual(['2', '8', '32', '128']);
+    // Each network: "train / test" accuracies and a gap that is their difference (means of the same seeds).
+    const pct = String.raw`(\d+(\.\d+)?)% ± \d+(\.\d+)?(, stuck at chance)?`;
+    for (let r = 0; r < 4; r++) {
+      const cells = await rows.nth(r).locator('td').allTextContents();
+      expect(cells).toHaveLength(5);
+      for (const k of [0, 2]) {
+        const m = cells[k]!.match(new RegExp(`^${pct} / ${pct}$`));
+        expect(m, cells[k]).not.toBeNull();
+        const gap = parseFloat(cells[k + 1]!.replace('\u2212', '-'));
+        expect(Math.abs(gap - (Number(m![1]) - Number(m![5]))), cells.join(' | ')).toBeLessThan(0.16);
+      }
+      expect(cells[4]).toMatch(/^(BN’s gap smaller by|BN’s gap larger by|gaps within the seed spread|a network diverged)/);
+      // A smaller gap that comes with a lower test accuracy is said to be no win.
+      const testOf = (k: number) => Number(cells[k]!.split(' / ')[1]!.match(/^[\d.]+/)![0]);
+      if (/^BN’s gap smaller/.test(cells[4]!) && testOf(2) < testOf(0) - 1) expect(cells[4]).toContain('but its test accuracy is lower');
+    }
+    const verdicts = await lab.locator('.sweep-table td.verdict').allTextContents();
+    const caption = (await lab.locator('.sweep-caption').textContent())!;
+    expect(caption).toContain(`BN’s train − test gap was smaller beyond the seed spread at ${verdicts.filter((v) => v.startsWith('BN’s gap smaller') && !v.includes(', but')).length} of 4 batch sizes`);
+    expect(caption).toMatch(/With BN the gap (is smaller|does not shrink) at the smallest batch/);
+    const c = await chartPixels(lab, 'Batch-size sweep: training minus test accuracy (eval mode) after 2000 steps');
+    expect(c).not.toBeNull();
+    expect(c!.counts.noBn).toBeGreaterThan(100);
+    expect(c!.counts.bn).toBeGreaterThan(100);
+    await lab.locator('.sweeps').screenshot({ path: `${SHOTS}training-lab-1280-gap-sweep.png` });
+    expect(problems).toEqual([]);
+    await context.close();
+  }, 180_000);
 
   it('trains at the pace the reader picks, shows steps/s, and marks when each run reaches 90%', async () => {
     const { context, page, lab, problems } = await open(1280, 800);
@@ -395,6 +435,64 @@ describe('<bn-training-lab>', () => {
     for (const i of [0, 1]) expect(await statsOf(lab, i)).toMatch(/^batch loss \d+(\.\d+)? · /);
     await expect(lab.locator('.run-0 .map').isVisible()).resolves.toBe(false);
     await expect(lab.locator('.run-0 .note').isVisible()).resolves.toBe(true);
+    expect(problems).toEqual([]);
+    await context.close();
+  }, TIMEOUT);
+
+  it('classifies a digit the reader draws, in eval mode and as a batch of one in training mode', async () => {
+    const { context, page, lab, problems } = await open(1280, 900);
+    const draw = lab.locator('section.draw');
+    expect(await draw.isVisible(), 'no drawing pad on the toy datasets').toBe(false);
+    await lab.evaluate((host) => host.setAttribute('dataset', 'digits'));
+    await expect.poll(() => lab.getAttribute('data-state'), { timeout: 30_000 }).toBe('ready');
+    expect(await draw.isVisible()).toBe(true);
+    await lab.locator('select[name=speed]').selectOption('max');
+    await lab.getByRole('button', { name: 'Play' }).click();
+    await expect.poll(() => stepOf(lab), { timeout: 60_000 }).toBeGreaterThan(1500);
+    await lab.getByRole('button', { name: 'Pause' }).click();
+    await page.waitForTimeout(300);
+    const step = await stepOf(lab);
+    // A "1": one vertical stroke down the middle of the pad.
+    const pad = lab.locator('canvas.pad');
+    await pad.scrollIntoViewIfNeeded();
+    const box = (await pad.boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.12);
+    await page.mouse.down();
+    for (let k = 1; k <= 10; k++) await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * (0.12 + 0.076 * k));
+    await page.mouse.up();
+    const guesses = lab.locator('.prediction .guess');
+    await expect.poll(() => guesses.count(), { timeout: 10_000 }).toBe(2);
+    expect(await lab.locator('.prediction > .note').textContent()).toBe(`After ${step} training steps:`);
+    for (const [i, name] of ['Without BN', 'With BN'].entries()) {
+      const g = guesses.nth(i);
+      expect(await g.locator('.guess-head').textContent()).toMatch(new RegExp(`^${name}, eval mode: \\d \\(\\d+%\\)$`));
+      // Ten bars, one per class, whose probabilities (in their titles) add up to 1.
+      const titles = await g.locator('.bar').evaluateAll((bars) => bars.map((b) => (b as HTMLElement).title));
+      expect(titles).toHaveLength(10);
+      const sum = titles.reduce((a, t) => a + Number(t.replace(/^\d: /, '').replace('%', '')), 0);
+      expect(sum).toBeGreaterThan(99);
+      expect(sum).toBeLessThan(101);
+    }
+    // Each network's answer is its most probable class (what it answers after how many steps
+    // depends on the pace, so not which class).
+    for (const i of [0, 1]) {
+      const probs = await guesses.nth(i).locator('.bar').evaluateAll((bars) => bars.map((b) => Number((b as HTMLElement).title.replace(/^\d: /, '').replace('%', ''))));
+      expect(await guesses.nth(i).getAttribute('data-class')).toBe(String(probs.indexOf(Math.max(...probs))));
+    }
+    // Without BatchNorm the two modes compute the same function; with it, one example has no batch
+    // statistics, and the layer refuses with PyTorch's error.
+    expect(await guesses.nth(0).locator('.guess-train').textContent()).toMatch(/, the same: without BatchNorm the two modes compute the same function\.$/);
+    expect(await guesses.nth(1).locator('.guess-train').textContent()).toMatch(/Expected more than 1 value per channel when training/);
+    // Clear empties the preview; the predictions stay until the next drawing.
+    await lab.getByRole('button', { name: 'Clear' }).click();
+    const ink = await lab.locator('canvas.pad-preview').evaluate((c) => {
+      const d = (c as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, 8, 8).data;
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4) if (d[i]! < 250) n++;
+      return n;
+    });
+    expect(ink).toBe(0);
+    await page.screenshot({ path: `${SHOTS}lab-draw-digit-1280.png`, fullPage: false, clip: (await draw.boundingBox()) ?? undefined });
     expect(problems).toEqual([]);
     await context.close();
   }, TIMEOUT);

@@ -8,6 +8,7 @@
 import { el, tableHead } from '../base/dom.js';
 import { fmt, fmtMeasured } from '../base/format.js';
 import { diagnose, type LayerHealth } from './health.js';
+import { DigitPad } from './digit-pad.js';
 import { pageLab } from '../base/page-lab.js';
 import { BnBase } from '../base/element.js';
 import { sweep } from '../../jobs/pool.js';
@@ -16,7 +17,7 @@ import { BoundaryMap } from './boundary-map.js';
 import { CHART_STYLESHEET, LineChart, OKABE_ITO, type Band, type Mark, type Series } from './chart.js';
 import { download } from './chart-export.js';
 import { CHOICE_TEXT, DEFAULTS, FIELDS, PAPER, PAPER_TEXT, isToy, parseConfig, parseField, sweepJob, type LabConfig } from './lab-state.js';
-import { DEFAULT_SPEED, LabEngine, type LabReply, type LabRequest, type RunChunk } from './lab-engine.js';
+import { DEFAULT_SPEED, LabEngine, type LabReply, type LabRequest, type Prediction, type RunChunk } from './lab-engine.js';
 
 const STYLESHEET = new URL('./training-lab.css', import.meta.url).href;
 const RUN_NAMES = ['Without BN', 'With BN'] as const;
@@ -37,6 +38,9 @@ const RUN_COLORS = [OKABE_ITO.vermillion, OKABE_ITO.blue] as const;
 const LR_SWEEP = [0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
 const SCALE_SWEEP = [0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30];
 const SWEEP_STEPS = 500;
+/** The regularisation sweep: batch sizes, and steps long enough for both networks to fit their training set. */
+const BATCH_SWEEP = [2, 8, 32, 128];
+const GAP_STEPS = 2000;
 /** Seeds per sweep point (paired: each seed trains both networks from the same weights and data). */
 const SWEEP_SEEDS = 3;
 
@@ -108,10 +112,33 @@ function sweepStats(xs: (number | null)[]): SweepStats {
   return { n, diverged: xs.length - n, mean, sd };
 }
 
-function sweepCell(s: SweepStats): string {
+/** A sweep point's accuracy, named "stuck at chance" when no better than guessing (`chance`, e.g. 1/10). */
+function sweepCell(s: SweepStats, chance: number): string {
   if (s.n === 0) return `diverged (${s.diverged} of ${s.diverged} seeds)`;
   const base = `${fmt(100 * s.mean, 1)}% ± ${fmt(100 * s.sd, 1)}`;
-  return s.diverged ? `${base} (${s.diverged} diverged)` : base;
+  const stuck = s.mean <= chance + 0.03 ? ', stuck at chance' : '';
+  return s.diverged ? `${base}${stuck} (${s.diverged} diverged)` : `${base}${stuck}`;
+}
+
+type GapStats = { train: SweepStats; test: SweepStats; gap: SweepStats };
+
+/** Which network generalised better at one batch size: the smaller train − test gap, against the seed spread. */
+function gapVerdict(plain: GapStats, bn: GapStats): { better: 'bn' | 'plain' | 'none'; text: string; fitsLess?: boolean } {
+  if (plain.gap.n === 0 || bn.gap.n === 0) return { better: 'none', text: 'a network diverged: no gap to compare' };
+  const diff = 100 * (plain.gap.mean - bn.gap.mean);
+  const spread = 100 * Math.max(plain.gap.sd, bn.gap.sd);
+  const pts = `${fmt(Math.abs(diff), 1)} points`;
+  if (Math.abs(diff) <= spread || Math.abs(diff) < 0.05) return { better: 'none', text: `gaps within the seed spread (differ by ${pts}, sd up to ${fmt(spread, 1)})` };
+  // A network that fits its training set less has less to lose on the test set: a smaller gap
+  // that comes with a lower test accuracy is no sign of regularisation.
+  const [winner, loser] = diff > 0 ? [bn, plain] : [plain, bn];
+  const worse = winner.test.mean < loser.test.mean - 0.01
+    ? `, but its test accuracy is lower (${fmt(100 * winner.test.mean, 1)}% against ${fmt(100 * loser.test.mean, 1)}%): it fits less, not better`
+    : '';
+  if (worse) return { better: 'none', fitsLess: true, text: `${diff > 0 ? 'BN’s gap smaller' : 'BN’s gap larger'} by ${pts}${worse}` };
+  return diff > 0
+    ? { better: 'bn', text: `BN’s gap smaller by ${pts}, beyond the seed spread (sd up to ${fmt(spread, 1)})` }
+    : { better: 'plain', text: `BN’s gap larger by ${pts}, beyond the seed spread (sd up to ${fmt(spread, 1)})` };
 }
 
 /** Which network did better at one point, against the seed-to-seed spread. */
@@ -126,6 +153,34 @@ function sweepVerdict(plain: SweepStats, bn: SweepStats): { better: 'bn' | 'plai
   return gap > 0
     ? { better: 'bn', text: `BN ahead by ${pts}, beyond the seed spread (sd up to ${fmt(spread, 1)})` }
     : { better: 'plain', text: `without BN ahead by ${pts}, beyond the seed spread (sd up to ${fmt(spread, 1)})` };
+}
+
+/** The sentences under the batch-size sweep, from its measurements. */
+function gapCaption(values: number[], stats: GapStats[][], verdicts: { better: string; fitsLess?: boolean }[]): string {
+  const at = (b: string) => values.filter((_, i) => verdicts[i]!.better === b);
+  const list = (vs: number[]) => (vs.length ? ` (${vs.join(', ')})` : '');
+  const less = values.filter((_, i) => verdicts[i]!.fitsLess);
+  const out = [`BN’s train − test gap was smaller beyond the seed spread at ${at('bn').length} of ${values.length} batch sizes${list(at('bn'))}, larger at ${at('plain').length}${list(at('plain'))}`
+    + (less.length ? `; at ${less.length}${list(less)} the network with the smaller gap also had the lower test accuracy (it fitted less, which is no regularisation).` : '.')];
+  const bnGap = stats.map((p) => p[1]!.gap);
+  const small = bnGap[0]!;
+  const large = bnGap[bnGap.length - 1]!;
+  if (small.n && large.n) {
+    const a = `${fmt(100 * small.mean, 1)} points at batch ${values[0]}`;
+    const b = `${fmt(100 * large.mean, 1)} at batch ${values[values.length - 1]}`;
+    const spread = 100 * Math.max(small.sd, large.sd);
+    const diff = 100 * (large.mean - small.mean);
+    out.push(diff > spread
+      ? `With BN the gap is smaller at the smallest batch, where its batch noise is largest (${a}, ${b}): what a regulariser would do.`
+      : `With BN the gap does not shrink at the smallest batch, where its batch noise is largest (${a}, ${b}): on this run the gap does not follow the noise.`);
+  }
+  const collapsed = values.filter((_, i) => {
+    const bn = stats[i]![1]!;
+    const plain = stats[i]![0]!;
+    return bn.train.n > 0 && plain.train.n > 0 && bn.train.mean < plain.train.mean - 0.1;
+  });
+  if (collapsed.length) out.push(`At batch size${collapsed.length > 1 ? 's' : ''} ${collapsed.length > 1 ? `${collapsed.slice(0, -1).join(', ')} and ${collapsed[collapsed.length - 1]}` : collapsed[0]} the BN network does worse in eval mode even on its own training set: its running statistics, averaged from batches that small, do not describe the data it was trained on.`);
+  return out.join(' ');
 }
 
 /** The sentence under a sweep, from its verdicts. */
@@ -169,10 +224,14 @@ export class BnTrainingLab extends BnBase {
   private readonly pctCharts = RUN_NAMES.map((name) => new LineChart({ title: `${name}: last hidden layer, unit 0 input (15/50/85th percentiles)`, xLabel: 'step', yLabel: 'pre-activation', height: 180 }));
   private readonly lrChart = new LineChart({ title: `Learning-rate sweep: test accuracy after ${SWEEP_STEPS} steps`, xLabel: 'learning rate', yLabel: 'accuracy', logX: true, yMin: 0, yMax: 1 });
   private readonly initChart = new LineChart({ title: `Initial-weight-scale sweep: test accuracy after ${SWEEP_STEPS} steps`, xLabel: 'weight scale', yLabel: 'accuracy', logX: true, yMin: 0, yMax: 1 });
+  private readonly gapChart = new LineChart({ title: `Batch-size sweep: training minus test accuracy (eval mode) after ${GAP_STEPS} steps`, xLabel: 'batch size', yLabel: 'gap (points)', logX: true });
   private readonly sweepProgress = el('progress');
   private readonly sweepText = el('p', 'sweep-status');
   private readonly sweepTable = el('table', 'sweep-table');
   private readonly sweepCaption = el('p', 'sweep-caption');
+  private readonly drawSection = el('section', 'draw');
+  private readonly digitPad = new DigitPad((x) => this.predict(x));
+  private readonly prediction = el('div', 'prediction');
   private readonly sweepButtons: HTMLButtonElement[] = [];
   private sweeping = false;
   private uiFrame = 0;
@@ -338,12 +397,13 @@ export class BnTrainingLab extends BnBase {
     const sweeps = el('section', 'sweeps');
     sweeps.append(
       el('h3', undefined, 'Sweeps'),
-      el('p', 'note', `Each point is ${SWEEP_SEEDS} fresh pairs of runs of ${SWEEP_STEPS} steps with the controls above, one setting changed, for the seed above and the next ${SWEEP_SEEDS - 1}: in each pair the same data and initial weights with and without BN. The line is the mean over the seeds, the band one standard deviation either side; a verdict calls a difference only when it is larger than that seed-to-seed spread. A run whose loss blows up is marked “diverged”.`),
+      el('p', 'note', `Each point is ${SWEEP_SEEDS} fresh pairs of runs of ${SWEEP_STEPS} steps (${GAP_STEPS} in the batch-size sweep, long enough for both networks to fit their training set) with the controls above, one setting changed, for the seed above and the next ${SWEEP_SEEDS - 1}: in each pair the same data and initial weights with and without BN. The line is the mean over the seeds, the band one standard deviation either side; a verdict calls a difference only when it is larger than that seed-to-seed spread. A run whose loss blows up is marked “diverged”.`),
     );
     const sweepBar = el('div', 'transport');
     const lrButton = el('button', undefined, 'Sweep learning rate');
     const initButton = el('button', undefined, 'Sweep weight scale');
-    for (const [b, kind] of [[lrButton, 'lr'], [initButton, 'init']] as const) {
+    const batchButton = el('button', undefined, 'Sweep batch size: train/test gap');
+    for (const [b, kind] of [[lrButton, 'lr'], [initButton, 'init'], [batchButton, 'batch']] as const) {
       b.type = 'button';
       b.addEventListener('click', () => void this.runSweep(kind));
       this.sweepButtons.push(b);
@@ -352,16 +412,25 @@ export class BnTrainingLab extends BnBase {
     this.sweepProgress.value = 0;
     this.sweepProgress.hidden = true;
     this.sweepText.setAttribute('role', 'status');
-    sweepBar.append(lrButton, initButton, this.sweepProgress);
+    sweepBar.append(lrButton, initButton, batchButton, this.sweepProgress);
     const sweepCharts = el('div', 'charts');
-    sweepCharts.append(this.withPng(this.lrChart, 'lr-sweep'), this.withPng(this.initChart, 'init-sweep'));
+    sweepCharts.append(this.withPng(this.lrChart, 'lr-sweep'), this.withPng(this.initChart, 'init-sweep'), this.withPng(this.gapChart, 'batch-gap-sweep'));
     sweeps.append(sweepBar, this.sweepText, sweepCharts, this.sweepCaption, this.sweepTable);
     this.message.setAttribute('role', 'alert');
-    wrap.append(form, transport, this.milestones, same, this.message, runs, curves, lossNote, csv, shift, sweeps);
+    // Draw a digit (the digits dataset only).
+    this.drawSection.append(
+      el('h3', undefined, 'Draw a digit'),
+      el('p', 'note', 'Train both networks on the digits, then draw a digit from 0 to 9 in the box: each network classifies your drawing in eval mode (BatchNorm with its running statistics), and then in training mode, where your one drawing is a batch of one.'),
+      this.digitPad.element,
+      this.prediction,
+    );
+    this.prediction.setAttribute('role', 'status');
+    wrap.append(form, transport, this.milestones, same, this.message, runs, curves, lossNote, csv, this.drawSection, shift, sweeps);
     this.root.append(wrap);
     // Sweep charts appear with their first results.
     this.lrChart.element.hidden = true;
     this.initChart.element.hidden = true;
+    this.gapChart.element.hidden = true;
   }
 
   private withPng(chart: LineChart, name: string): HTMLElement {
@@ -392,6 +461,7 @@ export class BnTrainingLab extends BnBase {
       input.value = value;
     }
     const dark = this.config.dataset === 'digits';
+    this.drawSection.hidden = !dark;
     this.panels.forEach((p) => {
       p.map.canvas.parentElement!.hidden = dark;
       p.note.hidden = !dark;
@@ -522,6 +592,7 @@ export class BnTrainingLab extends BnBase {
       return;
     }
     if (r.generation !== this.generation) return;
+    if (r.type === 'prediction') return this.showPrediction(r.step, r.runs);
     if (!r.playing && this.playing) this.setPlaying(false);
     this.shownStep = r.step;
     const now = performance.now();
@@ -549,6 +620,55 @@ export class BnTrainingLab extends BnBase {
         this.redrawCurves();
       }
     });
+  }
+
+  /** Asks both networks for their answer on the learner's drawing. */
+  private predict(x: Float32Array): void {
+    if (!this.worker || this.dataset.state !== 'ready') {
+      this.prediction.textContent = 'The networks are not ready yet: wait a moment and draw again.';
+      return;
+    }
+    this.worker.postMessage({ type: 'predict', x } satisfies LabRequest);
+  }
+
+  private showPrediction(step: number, runs: [Prediction, Prediction]): void {
+    const top = (p: Float32Array) => {
+      let k = 0;
+      for (let i = 1; i < p.length; i++) if (p[i]! > p[k]!) k = i;
+      return { k, p: p[k]! };
+    };
+    const say = (p: Float32Array) => {
+      const t = top(p);
+      return `${t.k} (${fmt(100 * t.p, 0)}%)`;
+    };
+    const blocks = runs.map((r, i) => {
+      const box = el('div', `guess run-${i}`);
+      box.dataset.class = String(top(r.evalProbs).k);
+      const h = el('p', 'guess-head', `${RUN_NAMES[i]}, eval mode: ${say(r.evalProbs)}`);
+      const bars = el('div', 'bars');
+      bars.setAttribute('aria-hidden', 'true');
+      r.evalProbs.forEach((p, c) => {
+        const bar = el('span', 'bar');
+        bar.style.setProperty('--p', String(p));
+        bar.style.backgroundColor = RUN_COLORS[i]!;
+        bar.title = `${c}: ${fmt(100 * p, 1)}%`;
+        const lab = el('span', 'bar-label', String(c));
+        const col = el('span', 'bar-col');
+        col.append(bar, lab);
+        bars.append(col);
+      });
+      const train = el('p', 'guess-train');
+      train.dataset.mode = 'train';
+      if (r.trainProbs) {
+        const same = top(r.trainProbs).k === top(r.evalProbs).k && Math.abs(top(r.trainProbs).p - top(r.evalProbs).p) < 5e-3;
+        train.textContent = `Training mode, your drawing as a batch of one: ${say(r.trainProbs)}${same ? ', the same: without BatchNorm the two modes compute the same function.' : '.'}`;
+      } else {
+        train.textContent = `Training mode, your drawing as a batch of one: ${r.trainError}. BatchNorm would normalise with the batch’s own mean and variance, and one example has no variance; in eval mode it uses its running statistics instead, which is why a trained network predicts in eval mode.`;
+      }
+      box.append(h, bars, train);
+      return box;
+    });
+    this.prediction.replaceChildren(el('p', 'note', `After ${step} training steps:`), ...blocks);
   }
 
   /** The measured pace over the last second of progress, per network ('' when not playing). */
@@ -620,20 +740,22 @@ export class BnTrainingLab extends BnBase {
   }
 
   private redrawAll(): void {
-    for (const c of [this.lossChart, this.evalLossChart, this.accChart, ...this.pctCharts, this.lrChart, this.initChart]) c.schedule();
+    for (const c of [this.lossChart, this.evalLossChart, this.accChart, ...this.pctCharts, this.lrChart, this.initChart, this.gapChart]) c.schedule();
   }
 
-  private async runSweep(kind: 'lr' | 'init'): Promise<void> {
+  private async runSweep(kind: 'lr' | 'init' | 'batch'): Promise<void> {
     if (this.sweeping) return;
     this.sweeping = true;
     for (const b of this.sweepButtons) b.disabled = true;
-    const values = kind === 'lr' ? LR_SWEEP : SCALE_SWEEP;
-    const name = kind === 'lr' ? 'learning rate' : 'weight scale';
+    const values = kind === 'lr' ? LR_SWEEP : kind === 'init' ? SCALE_SWEEP : BATCH_SWEEP;
+    const name = kind === 'lr' ? 'learning rate' : kind === 'init' ? 'weight scale' : 'batch size';
+    const steps = kind === 'batch' ? GAP_STEPS : SWEEP_STEPS;
     // Job order: value, then network (without, with BN), then seed.
     const jobs = values.flatMap((v) =>
       [false, true].flatMap((bn) => Array.from({ length: SWEEP_SEEDS }, (_, k) => {
-        const c = kind === 'lr' ? { ...this.config, lr: v } : { ...this.config, initScale: v };
-        return sweepJob({ ...c, seed: this.config.seed + k }, bn, SWEEP_STEPS, `${name} ${v}, ${bn ? 'BN' : 'no BN'}, seed ${this.config.seed + k}`);
+        const c = kind === 'lr' ? { ...this.config, lr: v } : kind === 'init' ? { ...this.config, initScale: v } : { ...this.config, batchSize: v };
+        const job = sweepJob({ ...c, seed: this.config.seed + k }, bn, steps, `${name} ${v}, ${bn ? 'BN' : 'no BN'}, seed ${this.config.seed + k}`);
+        return kind === 'batch' ? { ...job, evalTrainSet: true } : job;
       })),
     );
     let done = 0;
@@ -648,8 +770,9 @@ export class BnTrainingLab extends BnBase {
         this.sweepText.textContent = `Sweeping ${name}: ${done} / ${jobs.length} runs`;
       };
       const results = this.mode === 'worker' ? await sweep(jobs, { onResult }) : await this.sweepInThread(jobs, onResult);
-      this.showSweep(kind, values, results);
-      this.sweepText.textContent = `Sweep of ${name} done: ${jobs.length} runs of ${SWEEP_STEPS} steps (${values.length} values × 2 networks × ${SWEEP_SEEDS} seeds).`;
+      if (kind === 'batch') this.showGapSweep(values, results);
+      else this.showSweep(kind, values, results);
+      this.sweepText.textContent = `Sweep of ${name} done: ${jobs.length} runs of ${steps} steps (${values.length} values × 2 networks × ${SWEEP_SEEDS} seeds).`;
     } catch (e) {
       this.sweepText.textContent = `The sweep failed: ${e instanceof Error ? e.message : String(e)}`;
     } finally {
@@ -696,7 +819,7 @@ export class BnTrainingLab extends BnBase {
     values.forEach((v, i) => {
       const tr = el('tr');
       tr.append(el('th', undefined, String(v)));
-      for (let bn = 0; bn < 2; bn++) tr.append(el('td', undefined, sweepCell(stats[i]![bn]!)));
+      for (let bn = 0; bn < 2; bn++) tr.append(el('td', undefined, sweepCell(stats[i]![bn]!, this.chance())));
       const verdict = el('td', 'verdict', verdicts[i]!.text);
       verdict.dataset.better = verdicts[i]!.better;
       tr.append(verdict);
@@ -704,6 +827,60 @@ export class BnTrainingLab extends BnBase {
     });
     this.sweepTable.replaceChildren(caption, thead, body);
     this.sweepCaption.textContent = sweepCaption(what, values, verdicts);
+  }
+
+  /** The accuracy of guessing on the current dataset. */
+  private chance(): number {
+    return this.config.dataset === 'digits' ? 0.1 : 0.5;
+  }
+
+  /**
+   * The regularisation sweep: per batch size, each network's eval-mode accuracy on its training set
+   * and on the test set, the gap between them, a verdict on the gaps, and a caption that says
+   * whether BN's gap follows its batch noise (largest at the smallest batch).
+   */
+  private showGapSweep(values: number[], results: TrainingResult[]): void {
+    const x = Float32Array.from(values);
+    const at = (i: number, bn: number, k: number) => results[(2 * i + bn) * SWEEP_SEEDS + k]!;
+    const seedsOf = (i: number, bn: number, f: (r: TrainingResult) => number) => Array.from({ length: SWEEP_SEEDS }, (_, k) => {
+      const r = at(i, bn, k);
+      return r.diverged || !r.trainEval || !r.evalAccuracy.length ? null : f(r);
+    });
+    const testAcc = (r: TrainingResult) => r.evalAccuracy[r.evalAccuracy.length - 1]!;
+    const stats = values.map((_, i) => [0, 1].map((bn) => ({
+      train: sweepStats(seedsOf(i, bn, (r) => r.trainEval!.accuracy)),
+      test: sweepStats(seedsOf(i, bn, testAcc)),
+      gap: sweepStats(seedsOf(i, bn, (r) => r.trainEval!.accuracy - testAcc(r))),
+    })));
+    const series: Series[] = [];
+    const bands: Band[] = [];
+    for (let bn = 0; bn < 2; bn++) {
+      const g = stats.map((p) => p[bn]!.gap);
+      series.push({ label: `${RUN_NAMES[bn]!}: mean of ${SWEEP_SEEDS} seeds`, color: RUN_COLORS[bn]!, dash: bn ? undefined : [6, 3], x, y: Float32Array.from(g, (s) => 100 * s.mean), n: values.length, points: true });
+      bands.push({ color: RUN_COLORS[bn]!, x, lo: Float32Array.from(g, (s) => 100 * (s.mean - s.sd)), hi: Float32Array.from(g, (s) => 100 * (s.mean + s.sd)), n: values.length });
+    }
+    this.gapChart.element.hidden = false;
+    this.gapChart.set(series, bands, []);
+    const verdicts = stats.map(([plain, bn]) => gapVerdict(plain!, bn!));
+    const chance = this.chance();
+    const thead = tableHead(['batch size', `${RUN_NAMES[0]}: train / test`, 'gap', `${RUN_NAMES[1]}: train / test`, 'gap', 'verdict']);
+    const caption = el('caption', undefined, `Accuracy in eval mode on the training set and on the test set after ${GAP_STEPS} steps, and the gap between them in points (mean ± sd over ${SWEEP_SEEDS} seeds), by batch size`);
+    const body = el('tbody');
+    const gapCell = (s: SweepStats) => (s.n ? `${fmt(100 * s.mean, 1)} ± ${fmt(100 * s.sd, 1)}` : '–');
+    values.forEach((v, i) => {
+      const tr = el('tr');
+      tr.append(el('th', undefined, String(v)));
+      for (let bn = 0; bn < 2; bn++) {
+        const p = stats[i]![bn]!;
+        tr.append(el('td', undefined, `${sweepCell(p.train, chance)} / ${sweepCell(p.test, chance)}`), el('td', 'gap', gapCell(p.gap)));
+      }
+      const verdict = el('td', 'verdict', verdicts[i]!.text);
+      verdict.dataset.better = verdicts[i]!.better;
+      tr.append(verdict);
+      body.append(tr);
+    });
+    this.sweepTable.replaceChildren(caption, thead, body);
+    this.sweepCaption.textContent = gapCaption(values, stats, verdicts);
   }
 
   private csv(): string {

@@ -16,6 +16,8 @@ export type LabRequest =
   | { type: 'config'; config: LabConfig }
   | { type: 'play' | 'pause' | 'reset' }
   | { type: 'step'; steps: number }
+  /** Classify one example (the learner's drawing) with both networks, in eval and in training mode. */
+  | { type: 'predict'; x: Float32Array }
   /** Training pace while playing: steps per second for each network, or null for as fast as it goes. */
   | { type: 'speed'; stepsPerSecond: number | null };
 
@@ -41,8 +43,19 @@ export interface RunChunk {
   grid: Float32Array | null;
 }
 
+/** One network's answer for one example: class probabilities in eval mode and in training mode. */
+export interface Prediction {
+  /** softmax of the logits, eval mode (BatchNorm with its running statistics). */
+  evalProbs: Float32Array;
+  /** The same in training mode (the example as a batch of one), or null when the layer refused. */
+  trainProbs: Float32Array | null;
+  /** Why training mode refused, e.g. BatchNorm's "Expected more than 1 value per channel…". */
+  trainError: string | null;
+}
+
 /** engine → page */
 export type LabReply =
+  | { type: 'prediction'; generation: number; step: number; runs: [Prediction, Prediction] }
   | { type: 'ready'; generation: number; points: Float32Array | null; labels: Int32Array | null }
   | { type: 'progress'; generation: number; step: number; playing: boolean; runs: [RunChunk, RunChunk] }
   | { type: 'error'; message: string };
@@ -160,6 +173,10 @@ export class LabEngine {
       await this.build();
     } else if (msg.type === 'reset') {
       await this.build();
+    } else if (msg.type === 'predict') {
+      if (this.runs.length !== 2) return;
+      const step = Math.max(this.runs[0]!.step, this.runs[1]!.step);
+      this.host.post({ type: 'prediction', generation: this.generation, step, runs: [predict(this.runs[0]!, msg.x), predict(this.runs[1]!, msg.x)] });
     } else if (msg.type === 'speed') {
       this.rate = msg.stepsPerSecond === null ? null : Math.max(1, Math.min(1e6, msg.stepsPerSecond));
       this.owed = 0;
@@ -209,5 +226,31 @@ export class LabEngine {
     } finally {
       this.looping = false;
     }
+  }
+}
+
+function softmax(z: Float32Array): Float32Array {
+  const m = Math.max(...z);
+  const e = z.map((v) => Math.exp(v - m));
+  const sum = e.reduce((a, v) => a + v, 0);
+  return e.map((v) => v / sum);
+}
+
+/** One example through a trainer's network in eval mode, then in training mode (a batch of one). */
+function predict(t: Trainer, x: Float32Array): Prediction {
+  const model = t.model();
+  try {
+    const shape = [1, x.length];
+    model.eval();
+    const evalProbs = softmax(model.forward(x, shape));
+    model.train(); // the trainer trains in this mode; a failed forward leaves nothing changed
+    try {
+      return { evalProbs, trainProbs: softmax(model.forward(x, shape)), trainError: null };
+    } catch (e) {
+      return { evalProbs, trainProbs: null, trainError: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
+    }
+  } finally {
+    model.train();
+    model.dispose();
   }
 }
