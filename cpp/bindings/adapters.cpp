@@ -452,6 +452,11 @@ Code trainer_predict_grid(TrainerHandle& h, uintptr_t out, const GridOptions& o)
 Code trainer_histograms(TrainerHandle& h, uintptr_t out, int bins, double lo, double hi) {
   return report(h.trainer.histograms(mut_ptr<float>(out), bins, lo, hi));
 }
+Code trainer_unit_histograms(TrainerHandle& h, uintptr_t out, int layer, int bins, double lo, double hi) {
+  return report(h.trainer.unit_histograms(mut_ptr<float>(out), layer, bins, lo, hi));
+}
+Code trainer_set_watch(TrainerHandle& h, int layer, int unit) { return report(h.trainer.set_watch(layer, unit)); }
+int trainer_hidden_units(TrainerHandle& h, int layer) { return h.trainer.hidden_units(layer); }
 
 // ---- the module ------------------------------------------------------------------------------------
 

@@ -248,6 +248,10 @@ struct GridOptions {
 Code trainer_predict_grid(TrainerHandle& h, uintptr_t out, const GridOptions& o);
 // out: hidden_layers * bins floats staged on the heap.
 Code trainer_histograms(TrainerHandle& h, uintptr_t out, int bins, double lo, double hi);
+// Per unit of hidden block `layer` (hidden_units(layer) × bins), and the watched unit.
+Code trainer_unit_histograms(TrainerHandle& h, uintptr_t out, int layer, int bins, double lo, double hi);
+Code trainer_set_watch(TrainerHandle& h, int layer, int unit);
+int trainer_hidden_units(TrainerHandle& h, int layer);
 
 // ---- the module ------------------------------------------------------------------------------------
 

@@ -221,7 +221,10 @@ EMSCRIPTEN_BINDINGS(batchnorm_lab) {
       .function("batchIndicesLength", &a::trainer_batch_indices_length)
       .function("evaluate", &a::trainer_evaluate)
       .function("predictGrid", &a::trainer_predict_grid)
-      .function("histograms", &a::trainer_histograms);
+      .function("histograms", &a::trainer_histograms)
+      .function("unitHistograms", &a::trainer_unit_histograms)
+      .function("setWatch", &a::trainer_set_watch)
+      .function("hiddenUnits", &a::trainer_hidden_units);
 
   function("lastStatus", &a::last_status);
   function("limits", &a::limits);

@@ -62,11 +62,7 @@ Status Trainer::init(const NetConfig& model, const TrainerConfig& cfg, DataView 
       return Status::range_error("batchSize × a conv block's output exceeds " + std::to_string(kMaxElements) + " elements");
   if (cfg.eval_every < 0) return Status::range_error("evalEvery must be >= 0");
   if (cfg.eval_limit < 0) return Status::range_error("evalLimit must be >= 0");
-  if (cfg.watch_layer >= static_cast<int>(net_.act_inputs.size()) || cfg.watch_layer < -1)
-    return Status::range_error("watchLayer must be -1 or a hidden layer index below " +
-                               std::to_string(net_.act_inputs.size()));
-  if (cfg.watch_layer >= 0 && (cfg.watch_unit < 0 || cfg.watch_unit >= net_.act_channels[static_cast<size_t>(cfg.watch_layer)]))
-    return Status::range_error("watchUnit is out of range for that layer");
+  BN_TRY(check_watch(cfg.watch_layer, cfg.watch_unit));
   if (!(cfg.explode_factor > 1)) return Status::range_error("explodeFactor must be > 1");
   BN_TRY(sgd_.init(net_.model, cfg.sgd));
   BN_TRY(init_snapshots());
@@ -400,22 +396,65 @@ Status Trainer::predict_grid(float* out, double x0, double x1, double y0, double
   return st;
 }
 
+Status Trainer::check_watch(int layer, int unit) const {
+  if (layer >= static_cast<int>(net_.act_inputs.size()) || layer < -1)
+    return Status::range_error("watchLayer must be -1 or a hidden layer index below " +
+                               std::to_string(net_.act_inputs.size()));
+  if (layer >= 0 && (unit < 0 || unit >= net_.act_channels[static_cast<size_t>(layer)]))
+    return Status::range_error("watchUnit is out of range for that layer");
+  return Status::ok();
+}
+
+Status Trainer::set_watch(int layer, int unit) {
+  BN_TRY(check_watch(layer, unit));
+  cfg_.watch_layer = layer;
+  cfg_.watch_unit = layer < 0 ? 0 : unit;
+  return Status::ok();
+}
+
+int Trainer::hidden_units(int layer) const {
+  if (layer < 0 || layer >= static_cast<int>(net_.act_channels.size())) return -1;
+  return net_.act_channels[static_cast<size_t>(layer)];
+}
+
+namespace {
+// Adds v's finite values into h's `bins` bins over [lo, hi) (outside: the end bins).
+void count_into(float* h, const float* v, size_t n, int bins, double lo, double hi) {
+  for (size_t i = 0; i < n; ++i) {
+    if (!std::isfinite(v[i])) continue;
+    const double t = (v[i] - lo) / (hi - lo) * bins;
+    const int bin = t < 0 ? 0 : t >= bins ? bins - 1 : static_cast<int>(t);
+    h[bin] += 1.0f;
+  }
+}
+}  // namespace
+
+Status Trainer::unit_histograms(float* out, int layer, int bins, double lo, double hi) {
+  if (layer < 0 || layer >= static_cast<int>(net_.act_inputs.size()))
+    return Status::range_error("layer must be a hidden layer index in [0, " + std::to_string(net_.act_inputs.size()) + ")");
+  if (bins < 1 || bins > kMaxBins) return Status::range_error("bins must be in [1, " + std::to_string(kMaxBins) + "]");
+  if (!(hi > lo) || !std::isfinite(lo) || !std::isfinite(hi)) return Status::range_error("the histogram range must be finite with hi > lo");
+  const size_t units = static_cast<size_t>(net_.act_channels[static_cast<size_t>(layer)]);
+  std::fill(out, out + units * static_cast<size_t>(bins), 0.0f);
+  if (last_acts_.size() != net_.act_inputs.size()) return Status::ok();  // no training step yet
+  // The last batch's (N, units, per) values: per = 1 after a Linear, H·W after a Conv2d.
+  const std::vector<float>& v = last_acts_[static_cast<size_t>(layer)];
+  const size_t per = net_.act_sizes[static_cast<size_t>(layer)] / units;
+  const size_t rows = v.size() / (units * per);
+  for (size_t r = 0; r < rows; ++r)
+    for (size_t u = 0; u < units; ++u)
+      count_into(out + u * static_cast<size_t>(bins), v.data() + (r * units + u) * per, per, bins, lo, hi);
+  return Status::ok();
+}
+
 Status Trainer::histograms(float* out, int bins, double lo, double hi) {
   if (bins < 1 || bins > kMaxBins) return Status::range_error("bins must be in [1, " + std::to_string(kMaxBins) + "]");
   if (!(hi > lo) || !std::isfinite(lo) || !std::isfinite(hi)) return Status::range_error("the histogram range must be finite with hi > lo");
   const size_t layers = net_.act_inputs.size();
   std::fill(out, out + layers * static_cast<size_t>(bins), 0.0f);
   if (last_acts_.size() != layers) return Status::ok();  // no training step yet
-  for (size_t l = 0; l < layers; ++l) {
-    const std::vector<float>& v = last_acts_[l];
-    float* h = out + l * static_cast<size_t>(bins);
-    for (size_t i = 0; i < v.size(); ++i) {
-      if (!std::isfinite(v[i])) continue;
-      const double t = (v[i] - lo) / (hi - lo) * bins;
-      const int bin = t < 0 ? 0 : t >= bins ? bins - 1 : static_cast<int>(t);
-      h[bin] += 1.0f;
-    }
-  }
+  for (size_t l = 0; l < layers; ++l)
+    count_into(out + l * static_cast<size_t>(bins), last_acts_[l].data(), last_acts_[l].size(), bins, lo, hi);
   return Status::ok();
 }
 

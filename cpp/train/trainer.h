@@ -68,6 +68,17 @@ class Trainer {
   // [lo, hi) in `bins` bins (values outside are clamped into the end bins): layers × bins counts.
   Status histograms(float* out, int bins, double lo, double hi);
 
+  // The same, per unit (feature, or channel of a conv block) of hidden block `layer`:
+  // hidden_units(layer) × bins counts, unit-major (a channel counts all its positions).
+  Status unit_histograms(float* out, int layer, int bins, double lo, double hi);
+
+  // Changes which unit's percentiles the next run() records (validated like the config's
+  // watch_layer / watch_unit; -1 turns recording off). Training itself is unaffected.
+  Status set_watch(int layer, int unit);
+
+  // Units (features or channels) of hidden block `layer`, or -1 for a layer out of range.
+  int hidden_units(int layer) const;
+
   int step() const { return step_; }
   bool diverged() const { return diverged_at_ > 0; }
   int diverged_at() const { return diverged_at_; }  // 1-based step whose loss blew up, 0 if none
@@ -97,6 +108,7 @@ class Trainer {
 
  private:
   Status next_batch();
+  Status check_watch(int layer, int unit) const;
   // evaluate() without the error: *finite_outputs says whether every logit was finite.
   Status evaluate_impl(const DataView& d, int limit, double* loss, double* accuracy, bool* finite_outputs);
   void record_percentiles();

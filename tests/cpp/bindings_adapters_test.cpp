@@ -252,6 +252,14 @@ TEST(BindingsAdapters, TrainerOptionsByName) {
   std::vector<float> hist(4);
   EXPECT_EQ(trainer_histograms(*t, at(hist.data()), 4, -1, 1), Code::Ok);
   EXPECT_EQ(trainer_histograms(*t, at(hist.data()), kMaxBins + 1, -1, 1), Code::RangeError);
+  const int units = trainer_hidden_units(*t, 0);
+  ASSERT_GT(units, 0);
+  EXPECT_EQ(trainer_hidden_units(*t, 99), -1);
+  std::vector<float> unit_hist(static_cast<size_t>(units) * 4);
+  EXPECT_EQ(trainer_unit_histograms(*t, at(unit_hist.data()), 0, 4, -1, 1), Code::Ok);
+  EXPECT_EQ(trainer_unit_histograms(*t, at(unit_hist.data()), 99, 4, -1, 1), Code::RangeError);
+  EXPECT_EQ(trainer_set_watch(*t, 0, units - 1), Code::Ok);
+  EXPECT_EQ(trainer_set_watch(*t, 0, units), Code::RangeError);
   EXPECT_EQ(trainer_model(*t)->kind(), std::string("Sequential"));
 }
 

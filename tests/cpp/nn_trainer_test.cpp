@@ -182,6 +182,61 @@ TEST(Trainer, GridAndHistogramsAreFinite) {
   EXPECT_EQ(total, 32.0f * 16);  // batch × units of hidden layer 0
 }
 
+TEST(Trainer, UnitHistogramsSplitTheLayerHistogramByUnit) {
+  Xor train(256, 9), test(64, 10);
+  Trainer t;
+  ASSERT_TRUE(t.init(mlp(true), trainer_cfg(0.1), train.view(), test.view()).is_ok());
+  EXPECT_EQ(t.hidden_units(0), 16);
+  EXPECT_EQ(t.hidden_units(1), 16);
+  EXPECT_EQ(t.hidden_units(2), -1);
+  EXPECT_EQ(t.hidden_units(-1), -1);
+  std::vector<float> units(16 * 8, -1.0f), layer(2 * 8);
+  ASSERT_TRUE(t.unit_histograms(units.data(), 1, 8, -3, 3).is_ok());
+  for (float h : units) EXPECT_EQ(h, 0.0f);  // nothing trained yet
+  ASSERT_TRUE(t.run(30).is_ok());
+  ASSERT_TRUE(t.unit_histograms(units.data(), 1, 8, -3, 3).is_ok());
+  ASSERT_TRUE(t.histograms(layer.data(), 8, -3, 3).is_ok());
+  for (int b = 0; b < 8; ++b) {  // the units' histograms add up to the layer's
+    float sum = 0;
+    for (int u = 0; u < 16; ++u) sum += units[static_cast<size_t>(u * 8 + b)];
+    EXPECT_EQ(sum, layer[static_cast<size_t>(8 + b)]) << "bin " << b;
+  }
+  for (int u = 0; u < 16; ++u) {  // each unit counts every example of the batch
+    float n = 0;
+    for (int b = 0; b < 8; ++b) n += units[static_cast<size_t>(u * 8 + b)];
+    EXPECT_EQ(n, 32.0f) << "unit " << u;
+  }
+  EXPECT_EQ(t.unit_histograms(units.data(), 2, 8, -3, 3).code, Code::RangeError);
+  EXPECT_EQ(t.unit_histograms(units.data(), -1, 8, -3, 3).code, Code::RangeError);
+  EXPECT_EQ(t.unit_histograms(units.data(), 0, 0, -3, 3).code, Code::RangeError);
+  EXPECT_EQ(t.unit_histograms(units.data(), 0, 8, 3, 3).code, Code::RangeError);
+}
+
+TEST(Trainer, SetWatchChangesOnlyWhatIsRecorded) {
+  Xor train(256, 9), test(64, 10);
+  Trainer a, b;
+  ASSERT_TRUE(a.init(mlp(true), trainer_cfg(0.1), train.view(), test.view()).is_ok());
+  TrainerConfig other = trainer_cfg(0.1);
+  other.watch_layer = 0;
+  other.watch_unit = 7;
+  ASSERT_TRUE(b.init(mlp(true), other, train.view(), test.view()).is_ok());
+  ASSERT_TRUE(a.run(20).is_ok());
+  ASSERT_TRUE(b.run(20).is_ok());
+  // a now watches what b watches: the next run records the same percentiles and the same losses.
+  ASSERT_TRUE(a.set_watch(0, 7).is_ok());
+  ASSERT_TRUE(a.run(10).is_ok());
+  ASSERT_TRUE(b.run(10).is_ok());
+  EXPECT_EQ(a.percentiles(), b.percentiles());
+  EXPECT_EQ(a.losses(), b.losses());
+  EXPECT_EQ(a.set_watch(2, 0).code, Code::RangeError);
+  EXPECT_EQ(a.set_watch(0, 16).code, Code::RangeError);
+  EXPECT_EQ(a.set_watch(0, -1).code, Code::RangeError);
+  EXPECT_EQ(a.set_watch(-2, 0).code, Code::RangeError);
+  ASSERT_TRUE(a.set_watch(-1, 0).is_ok());  // off
+  ASSERT_TRUE(a.run(5).is_ok());
+  EXPECT_TRUE(a.percentiles().empty());
+}
+
 TEST(Trainer, RejectsBadConfigurations) {
   Xor train(64, 1), test(8, 2);
   Trainer t;

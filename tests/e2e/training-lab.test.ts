@@ -497,6 +497,49 @@ describe('<bn-training-lab>', () => {
     await context.close();
   }, TIMEOUT);
 
+  it('draws each hidden unit’s histogram, and a picked unit becomes the one the percentile charts follow', async () => {
+    const { context, page, lab, problems } = await open(1280, 900);
+    await lab.getByRole('button', { name: 'Play' }).click();
+    await expect.poll(() => stepOf(lab), { timeout: 30_000 }).toBeGreaterThan(300);
+    const nets = lab.locator('.network');
+    expect(await nets.count()).toBe(2);
+    // The default network: 3 hidden layers of 16 units, each a button with its histogram drawn
+    // in its network's colour; the default followed unit (last layer, unit 0) is marked.
+    for (const i of [0, 1]) {
+      const net = nets.nth(i);
+      expect(await net.locator('.layer-name').allTextContents()).toEqual(['layer 1 (16 units)', 'layer 2 (16 units)', 'layer 3 (16 units)']);
+      expect(await net.locator('button.unit').count()).toBe(48);
+      expect(await net.locator('button.unit[aria-pressed="true"]').getAttribute('aria-label')).toBe(`${['Without BN', 'With BN'][i]}, layer 3, unit 0: follow it in the percentile chart`);
+      const inked = await net.locator('button.unit canvas').evaluateAll((cs) => cs.filter((c) => {
+        const d = (c as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, (c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height).data;
+        for (let k = 3; k < d.length; k += 4) if (d[k]! > 0) return true;
+        return false;
+      }).length);
+      expect(inked, 'units with a histogram drawn').toBeGreaterThan(40);
+    }
+    // Pick layer 1, unit 3 in the BN network: both networks follow it.
+    await nets.nth(1).getByRole('button', { name: 'With BN, layer 1, unit 3: follow it in the percentile chart' }).click();
+    for (const i of [0, 1]) expect(await nets.nth(i).locator('button.unit[aria-pressed="true"]').getAttribute('data-unit')).toBe('3');
+    await expect.poll(() => lab.locator('.following').textContent(), { timeout: 10_000 }).toMatch(/^Following layer 1, unit 3 in both networks from step \d+\.$/);
+    const from = Number((await lab.locator('.following').textContent())!.match(/step (\d+)/)![1]);
+    const titles = await lab.locator('.shift figcaption').allTextContents();
+    for (const name of ['Without BN', 'With BN']) expect(titles).toContain(`${name}: layer 1, unit 3 input from step ${from} (15/50/85th percentiles)`);
+    await page.waitForTimeout(500);
+    await lab.getByRole('button', { name: 'Pause' }).click();
+    await page.waitForTimeout(300);
+    // The CSV holds the percentiles of the unit followed only from that step on.
+    const [download] = await Promise.all([page.waitForEvent('download'), lab.getByRole('button', { name: 'Download curves (CSV)' }).click()]);
+    const rows = (await import('node:fs')).readFileSync(await download.path(), 'utf8').trim().split('\n').slice(1).map((r: string) => r.split(','));
+    const pctCells = (r: string[]) => r.slice(9, 15);
+    expect(rows.filter((r: string[]) => Number(r[0]) < from).every((r: string[]) => pctCells(r).every((c) => c === ''))).toBe(true);
+    const after = rows.filter((r: string[]) => Number(r[0]) >= from);
+    expect(after.length).toBeGreaterThan(10);
+    expect(after.every((r: string[]) => pctCells(r).every((c) => c !== '' && Number.isFinite(Number(c))))).toBe(true);
+    await lab.locator('.networks').screenshot({ path: `${SHOTS}training-lab-1280-network.png` });
+    expect(problems).toEqual([]);
+    await context.close();
+  }, TIMEOUT);
+
   it('falls back to training on the page thread where no worker can start', async () => {
     const { context, page, lab, problems } = await open(1280, 800, 'light', true);
     await lab.getByRole('button', { name: 'Play' }).click();

@@ -259,7 +259,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
              "batchSize %g accepted for %d examples", o.batch_size, train->n);
   FUZZ_CHECK(std::isfinite(o.lr) && o.lr >= 0, "lr %g accepted", o.lr);
   FUZZ_CHECK(o.seed >= 0, "seed %g accepted", o.seed);
-  const int watch_layer = static_cast<int>(o.watch_layer), batch_size = static_cast<int>(o.batch_size);
+  int watch_layer = static_cast<int>(o.watch_layer);
+  const int batch_size = static_cast<int>(o.batch_size);
 
   for (int op = 0; op < 8 && !in.empty(); ++op) {
     switch (in.u8() % 7) {
@@ -333,6 +334,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (!valid) FUZZ_CHECK(!s, "histograms accepted %d bins", bins);
         if (s)
           for (float h : out) FUZZ_CHECK(std::isfinite(h) && h >= 0, "histogram count %g", static_cast<double>(h));
+        // One hidden block's histograms per unit, into a buffer of exactly its units × bins.
+        const int layer = in.pick<int>({0, 1, 2, -1, t.hidden_layers(), INT32_MAX});
+        const int units = t.hidden_units(layer);
+        FUZZ_CHECK((units > 0) == (layer >= 0 && layer < t.hidden_layers()), "hidden_units(%d) = %d", layer, units);
+        std::vector<float> per_unit(valid && units > 0 ? static_cast<size_t>(units) * bins : 1, -1.0f);
+        per_unit.shrink_to_fit();
+        const Status su = t.unit_histograms(per_unit.data(), layer, bins, lo, hi);
+        fuzz::check_status(su, "Trainer::unit_histograms");
+        if (!valid || units <= 0) FUZZ_CHECK(!su, "unit_histograms accepted layer %d, %d bins", layer, bins);
+        if (su)
+          for (float h : per_unit) FUZZ_CHECK(std::isfinite(h) && h >= 0, "unit histogram count %g", static_cast<double>(h));
+        // Watch another unit (or none): do_run checks the percentiles it then records.
+        const int unit = in.pick<int>({0, 1, units - 1, units, -1});
+        const Status sw = t.set_watch(layer, unit);
+        fuzz::check_status(sw, "Trainer::set_watch");
+        if (sw) watch_layer = layer;
+        else FUZZ_CHECK(layer < -1 || layer >= t.hidden_layers() || (layer >= 0 && (unit < 0 || unit >= units)), "set_watch(%d, %d) refused", layer, unit);
         break;
       }
     }

@@ -57,6 +57,13 @@ const trainerCases = (lab: Lab): Case[] => {
     mk('predictGrid x0 NaN', RangeError, /x0/, () => new lab.Trainer(base).predictGrid({ x0: NaN })),
     mk('histograms hi <= lo', RangeError, /hi/, () => new lab.Trainer(base).histograms({ lo: 1, hi: 1 })),
     mk('histograms bins 0', RangeError, /bins/, () => new lab.Trainer(base).histograms({ bins: 0 })),
+    mk('unitHistograms layer past the hidden layers', RangeError, /layer/, () => new lab.Trainer(base).unitHistograms(1)),
+    mk('unitHistograms layer 0.5', TypeError, /layer/, () => new lab.Trainer(base).unitHistograms(0.5)),
+    mk('unitHistograms bins 0', RangeError, /bins/, () => new lab.Trainer(base).unitHistograms(0, { bins: 0 })),
+    mk('setWatch layer past the hidden layers', RangeError, /watchLayer/, () => new lab.Trainer(base).setWatch({ layer: 1, unit: 0 })),
+    mk('setWatch unit past the layer width', RangeError, /watchUnit/, () => new lab.Trainer(base).setWatch({ layer: 0, unit: 8 })),
+    mk('setWatch without a layer', TypeError, /watch\.layer/, () => new lab.Trainer(base).setWatch({ unit: 0 } as never)),
+    mk('setWatch a string', TypeError, /watch/, () => new lab.Trainer(base).setWatch('0' as never)),
     mk('evaluate a non-dataset', TypeError, /dataset/, () => new lab.Trainer(base).evaluate({} as never)),
   ];
 };

@@ -131,6 +131,31 @@ describe('Trainer', () => {
     expect(t.evaluate(xorOptions(simd, true).test!).accuracy).toBeGreaterThan(0.9);
   });
 
+  it('histograms per unit add up to the layer histogram; setWatch moves the percentiles to another unit', () => {
+    const opts = xorOptions(simd, true);
+    const t = new simd.Trainer(opts);
+    expect(t.hiddenUnits).toEqual([16, 16]);
+    expect(t.unitHistograms(1, { bins: 8 }).every((c) => c === 0)).toBe(true); // before the first step
+    t.run(40);
+    const units = t.unitHistograms(1, { bins: 8, lo: -3, hi: 3 });
+    const layer = t.histograms({ bins: 8, lo: -3, hi: 3 }).slice(8, 16);
+    expect(units.length).toBe(16 * 8);
+    for (let b = 0; b < 8; b++) expect(Array.from({ length: 16 }, (_, u) => units[u * 8 + b]!).reduce((a, c) => a + c, 0)).toBe(layer[b]);
+    for (let u = 0; u < 16; u++) expect(units.slice(u * 8, u * 8 + 8).reduce((a, c) => a + c, 0)).toBe(25);
+    // Watching unit 5 of layer 0 from step 41 on records what a trainer watching it from the start records.
+    const other = new simd.Trainer({ ...opts, watch: { layer: 0, unit: 5 } });
+    other.run(40);
+    t.setWatch({ layer: 0, unit: 5 });
+    const a = t.run(20);
+    const b = other.run(20);
+    expect(Array.from(a.percentiles)).toEqual(Array.from(b.percentiles));
+    expect(Array.from(a.loss)).toEqual(Array.from(b.loss));
+    t.setWatch(null);
+    expect(t.run(5).percentiles.length).toBe(0);
+    t.dispose();
+    other.dispose();
+  });
+
   it('reaches 97% test accuracy on the handwritten digits with BatchNorm', async () => {
     const { train, test } = await simd.loadDigits();
     expect([train.size, test.size, train.features, train.classes]).toEqual([1437, 360, 64, 10]);

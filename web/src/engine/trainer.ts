@@ -187,6 +187,8 @@ export class Trainer extends Handle<RawTrainer> {
   readonly weightLayers: number;
   /** Hidden blocks (conv blocks, then hidden Linear layers; each with its activation and norm). */
   readonly hiddenLayers: number;
+  /** Units of each hidden block: its features (Linear) or channels (Conv2d). */
+  readonly hiddenUnits: readonly number[];
 
   protected constructor(context: LabContext, opts: TrainerOptions) {
     const ctx = asCtx(context);
@@ -289,6 +291,7 @@ export class Trainer extends Handle<RawTrainer> {
     this.linearLayers = raw.linearLayers();
     this.weightLayers = raw.weightLayers();
     this.hiddenLayers = raw.hiddenLayers();
+    this.hiddenUnits = Object.freeze(Array.from({ length: this.hiddenLayers }, (_, l) => raw.hiddenUnits(l)));
   }
 
   /** Steps completed so far. */
@@ -380,9 +383,8 @@ export class Trainer extends Handle<RawTrainer> {
     });
   }
 
-  /** Histogram of each hidden layer's activation inputs in the last training batch: hiddenLayers × bins. */
-  histograms(opts?: { bins?: number; lo?: number; hi?: number }): Float32Array {
-    const { ctx, raw } = this.#live();
+  /** The bins and range of histograms(), read once each and checked. */
+  #histogramRange(ctx: Ctx, opts: { bins?: number; lo?: number; hi?: number } | undefined): { bins: number; lo: number; hi: number } {
     const o = v.options<{ bins?: number; lo?: number; hi?: number }>('opts', opts);
     const binsArg: unknown = o.bins;
     const loArg: unknown = o.lo;
@@ -391,11 +393,54 @@ export class Trainer extends Handle<RawTrainer> {
     const lo = loArg === undefined ? -4 : v.finiteNumber('opts.lo', loArg);
     const hi = hiArg === undefined ? 4 : v.finiteNumber('opts.hi', hiArg);
     if (!(hi > lo)) throw new RangeError(`opts.hi must be greater than opts.lo, got lo ${lo}, hi ${hi}`);
+    return { bins, lo, hi };
+  }
+
+  /** Histogram of each hidden layer's activation inputs in the last training batch: hiddenLayers × bins. */
+  histograms(opts?: { bins?: number; lo?: number; hi?: number }): Float32Array {
+    const { ctx, raw } = this.#live();
+    const { bins, lo, hi } = this.#histogramRange(ctx, opts);
     this.#live(); // after the getters
     return ctx.staged([this.hiddenLayers * bins * 4], ([out]) => {
       ctx.check(raw.histograms(out!, bins, lo, hi));
       return ctx.copyOut(out!, this.hiddenLayers * bins);
     });
+  }
+
+  /**
+   * The same as histograms() for each unit of hidden block `layer` (a conv channel counts all its
+   * positions): hiddenUnits[layer] × bins, unit-major. All zeros before the first step.
+   */
+  unitHistograms(layer: number, opts?: { bins?: number; lo?: number; hi?: number }): Float32Array {
+    const { ctx, raw } = this.#live();
+    const l = v.integer('layer', layer, 0, Math.max(0, this.hiddenLayers - 1));
+    if (this.hiddenLayers === 0) throw new RangeError('layer: this network has no hidden layer');
+    const { bins, lo, hi } = this.#histogramRange(ctx, opts);
+    this.#live(); // after the getters
+    const units = this.hiddenUnits[l]!;
+    return ctx.staged([units * bins * 4], ([out]) => {
+      ctx.check(raw.unitHistograms(out!, l, bins, lo, hi));
+      return ctx.copyOut(out!, units * bins);
+    });
+  }
+
+  /**
+   * Which unit's percentiles the next run() records (TrainMetrics.percentiles): { layer, unit },
+   * or null for none. Training is unaffected; only what is recorded changes.
+   */
+  setWatch(watch: { layer: number; unit: number } | null): void {
+    const { ctx, raw } = this.#live();
+    if (watch === null) {
+      ctx.check(raw.setWatch(-1, 0));
+      return;
+    }
+    const w = v.options<{ layer: number; unit: number }>('watch', watch);
+    const layerArg: unknown = w.layer;
+    const unitArg: unknown = w.unit;
+    const layer = v.integer('watch.layer', layerArg, 0, ctx.limits.maxSizes);
+    const unit = v.integer('watch.unit', unitArg, 0, ctx.limits.maxLayerWidth - 1);
+    const live = this.#live(); // after the getters
+    ctx.check(live.raw.setWatch(layer, unit));
   }
 
   /** The example indices of every batch of the last run() call (steps × batchSize). */

@@ -217,6 +217,9 @@ export interface RawTrainer {
   evaluate(d: RawDataset, limit: number): Evaluation;
   predictGrid(out: number, grid: GridOptions): StatusCode;
   histograms(out: number, bins: number, lo: number, hi: number): StatusCode;
+  unitHistograms(out: number, layer: number, bins: number, lo: number, hi: number): StatusCode;
+  setWatch(layer: number, unit: number): StatusCode;
+  hiddenUnits(layer: number): number;
   delete(): void;
 }
 

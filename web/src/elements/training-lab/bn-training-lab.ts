@@ -9,6 +9,7 @@ import { el, tableHead } from '../base/dom.js';
 import { fmt, fmtMeasured } from '../base/format.js';
 import { diagnose, type LayerHealth } from './health.js';
 import { DigitPad } from './digit-pad.js';
+import { NetworkDiagram } from './network-diagram.js';
 import { pageLab } from '../base/page-lab.js';
 import { BnBase } from '../base/element.js';
 import { sweep } from '../../jobs/pool.js';
@@ -64,6 +65,8 @@ class Column {
 class RunHistory {
   step = new Column();
   loss = new Column();
+  /** The steps of the percentiles (they restart when the reader follows another unit). */
+  pctStep = new Column();
   p15 = new Column();
   p50 = new Column();
   p85 = new Column();
@@ -75,11 +78,17 @@ class RunHistory {
   health: LayerHealth[] = [];
   divergedAt: number | null = null;
 
+  /** Drops the percentiles recorded so far (another unit is followed from the next step). */
+  clearPercentiles(): void {
+    for (const c of [this.pctStep, this.p15, this.p50, this.p85]) c.n = 0;
+  }
+
   add(c: RunChunk): void {
     const steps = c.loss.length;
     this.step.push(Float32Array.from({ length: steps }, (_, i) => c.firstStep + i));
     this.loss.push(c.loss);
     if (c.percentiles.length === 3 * steps) {
+      this.pctStep.push(Float32Array.from({ length: steps }, (_, i) => c.firstStep + i));
       this.p15.push(c.percentiles, 3, 0);
       this.p50.push(c.percentiles, 3, 1);
       this.p85.push(c.percentiles, 3, 2);
@@ -222,6 +231,10 @@ export class BnTrainingLab extends BnBase {
   private readonly evalLossChart = new LineChart({ title: 'Loss in eval mode: training set and test set', xLabel: 'step', yLabel: 'cross-entropy', logY: true });
   private readonly accChart = new LineChart({ title: 'Test accuracy', xLabel: 'step', yLabel: 'accuracy', yMin: 0, yMax: 1 });
   private readonly pctCharts = RUN_NAMES.map((name) => new LineChart({ title: `${name}: last hidden layer, unit 0 input (15/50/85th percentiles)`, xLabel: 'step', yLabel: 'pre-activation', height: 180 }));
+  private readonly diagrams = RUN_NAMES.map((name, i) => new NetworkDiagram(name, RUN_COLORS[i]!, (layer, unit) => this.follow(layer, unit)));
+  private readonly followText = el('p', 'note following');
+  /** The hidden layer and unit whose percentiles are charted. */
+  private watched: [number, number] = [0, 0];
   private readonly lrChart = new LineChart({ title: `Learning-rate sweep: test accuracy after ${SWEEP_STEPS} steps`, xLabel: 'learning rate', yLabel: 'accuracy', logX: true, yMin: 0, yMax: 1 });
   private readonly initChart = new LineChart({ title: `Initial-weight-scale sweep: test accuracy after ${SWEEP_STEPS} steps`, xLabel: 'weight scale', yLabel: 'accuracy', logX: true, yMin: 0, yMax: 1 });
   private readonly gapChart = new LineChart({ title: `Batch-size sweep: training minus test accuracy (eval mode) after ${GAP_STEPS} steps`, xLabel: 'batch size', yLabel: 'gap (points)', logX: true });
@@ -388,6 +401,15 @@ export class BnTrainingLab extends BnBase {
     paper.setAttribute('aria-describedby', 'paper-setting');
     paperText.id = 'paper-setting';
     shift.append(paper, ' ', paperText);
+    // The networks' hidden units, Playground-style: pick one to chart its percentiles instead.
+    const nets = el('div', 'networks');
+    this.diagrams.forEach((d, i) => {
+      const box = el('figure', 'network-box');
+      box.append(el('figcaption', undefined, `${RUN_NAMES[i]}: each box is one hidden unit, the histogram of its inputs in the last batch (−4 to 4)`), d.element);
+      nets.append(box);
+    });
+    this.followText.setAttribute('role', 'status');
+    shift.append(el('p', 'note', 'Pick a unit in either network to follow it in both percentile charts below.'), nets, this.followText);
     // One y axis for both percentile charts, so the drift is compared fairly.
     LineChart.shareY(this.pctCharts);
     const pct = el('div', 'charts');
@@ -589,6 +611,14 @@ export class BnTrainingLab extends BnBase {
       this.generation = r.generation;
       this.dataset.state = 'ready';
       for (const p of this.panels) p.map.setData(r.points, r.labels);
+      // A new pair of networks watches the default unit again: unit 0 of the last hidden layer.
+      this.watched = [this.config.layers - 1, 0];
+      for (const d of this.diagrams) {
+        d.reset();
+        d.select(...this.watched);
+      }
+      this.pctCharts.forEach((c, i) => c.setTitle(`${RUN_NAMES[i]}: last hidden layer, unit 0 input (15/50/85th percentiles)`));
+      this.followText.textContent = '';
       return;
     }
     if (r.generation !== this.generation) return;
@@ -600,10 +630,14 @@ export class BnTrainingLab extends BnBase {
       this.paceSamples.push([now, r.step]);
       while (this.paceSamples.length > 2 && now - this.paceSamples[0]![0] > 1000) this.paceSamples.shift();
     } else this.paceSamples = [];
+    // Chunks trained before a newly picked unit reached the engine hold the old unit's percentiles.
+    const watching = r.watch[0] === this.watched[0] && r.watch[1] === this.watched[1];
     r.runs.forEach((c, i) => {
-      this.history[i]!.add(c);
+      this.history[i]!.add(watching ? c : { ...c, percentiles: new Float32Array(0) });
       if (c.grid && isToy(this.config.dataset)) this.panels[i]!.map.setGrid(c.grid);
+      if (c.units) this.diagrams[i]!.update(c.units);
     });
+    if (this.followText.textContent!.endsWith('from the next step.') && this.history.some((h) => h.pctStep.n > 0)) this.titleFollowed();
     // Text and charts follow once per frame, however many chunks arrived in between.
     this.uiFrame ||= requestAnimationFrame(() => {
       this.uiFrame = 0;
@@ -620,6 +654,26 @@ export class BnTrainingLab extends BnBase {
         this.redrawCurves();
       }
     });
+  }
+
+  /** Charts the percentiles of hidden layer `layer`'s unit `unit` from the next step on, in both networks. */
+  private follow(layer: number, unit: number): void {
+    if (!this.worker || this.dataset.state !== 'ready') return;
+    this.worker.postMessage({ type: 'watch', layer, unit } satisfies LabRequest);
+    this.watched = [layer, unit];
+    for (const d of this.diagrams) d.select(layer, unit);
+    for (const h of this.history) h.clearPercentiles();
+    this.titleFollowed();
+    this.redrawCurves();
+  }
+
+  /** The percentile charts' titles and the status line, from the first step recorded for the unit followed. */
+  private titleFollowed(): void {
+    const [layer, unit] = this.watched;
+    const h = this.history.find((x) => x.pctStep.n > 0);
+    const from = h ? ` from step ${h.pctStep.data[0]}` : ' from the next step';
+    this.pctCharts.forEach((c, i) => c.setTitle(`${RUN_NAMES[i]}: layer ${layer + 1}, unit ${unit} input${from} (15/50/85th percentiles)`));
+    this.followText.textContent = `Following layer ${layer + 1}, unit ${unit} in both networks${from}.`;
   }
 
   /** Asks both networks for their answer on the learner's drawing. */
@@ -734,8 +788,8 @@ export class BnTrainingLab extends BnBase {
     this.accChart.set([line(0, a.evalStep, a.evalAcc), line(1, b.evalStep, b.evalAcc)], [], [...marks(() => 0.05), ...reached]);
     this.pctCharts.forEach((c, i) => {
       const h = this.history[i]!;
-      const band: Band = { color: RUN_COLORS[i]!, x: h.step.data, lo: h.p15.data, hi: h.p85.data, n: h.p15.n };
-      c.set([{ label: `${RUN_NAMES[i]}: median; band 15th–85th percentile`, color: RUN_COLORS[i]!, x: h.step.data, y: h.p50.data, n: h.p50.n }], [band]);
+      const band: Band = { color: RUN_COLORS[i]!, x: h.pctStep.data, lo: h.p15.data, hi: h.p85.data, n: h.p15.n };
+      c.set([{ label: `${RUN_NAMES[i]}: median; band 15th–85th percentile`, color: RUN_COLORS[i]!, x: h.pctStep.data, y: h.p50.data, n: h.p50.n }], [band]);
     });
   }
 
@@ -892,11 +946,17 @@ export class BnTrainingLab extends BnBase {
       return m;
     };
     const cols = [at(a.evalStep, a.evalAcc), at(b.evalStep, b.evalAcc), at(a.trainEvalStep, a.trainEvalLoss), at(b.trainEvalStep, b.trainEvalLoss), at(a.evalStep, a.evalLoss), at(b.evalStep, b.evalLoss)];
+    // The percentiles of the unit followed, from the step it was picked (all steps by default).
+    const pcts = [at(a.pctStep, a.p15), at(a.pctStep, a.p50), at(a.pctStep, a.p85), at(b.pctStep, b.p15), at(b.pctStep, b.p50), at(b.pctStep, b.p85)];
     const n = Math.max(a.loss.n, b.loss.n);
     const v = (c: Column, i: number) => (i < c.n && Number.isFinite(c.data[i]!) ? String(c.data[i]) : '');
     for (let i = 0; i < n; i++) {
       const s = i + 1;
-      rows.push([s, v(a.loss, i), v(b.loss, i), ...cols.map((m) => m.get(s) ?? ''), v(a.p15, i), v(a.p50, i), v(a.p85, i), v(b.p15, i), v(b.p50, i), v(b.p85, i)].join(','));
+      const p = (m: Map<number, number>) => {
+        const x = m.get(s);
+        return x === undefined || !Number.isFinite(x) ? '' : String(x);
+      };
+      rows.push([s, v(a.loss, i), v(b.loss, i), ...cols.map((m) => m.get(s) ?? ''), ...pcts.map(p)].join(','));
     }
     return `${rows.join('\n')}\n`;
   }

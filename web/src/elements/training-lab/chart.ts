@@ -151,10 +151,12 @@ export class LineChart {
   yRange: [number, number] | null = null;
   private drawnPoints = 0;
 
-  constructor(private readonly opts: ChartOptions) {
+  private readonly caption: HTMLElement;
+
+  constructor(private opts: ChartOptions) {
     this.element = document.createElement('figure');
     this.element.className = 'chart';
-    const cap = document.createElement('figcaption');
+    const cap = (this.caption = document.createElement('figcaption'));
     cap.textContent = opts.title;
     this.legend = document.createElement('div');
     this.legend.className = 'legend';
@@ -180,6 +182,14 @@ export class LineChart {
         this.schedule();
       }
     }).observe(this.element);
+  }
+
+  /** Renames the chart (its caption and the summary read to screen readers). */
+  setTitle(title: string): void {
+    if (title === this.opts.title) return;
+    this.opts = { ...this.opts, title };
+    this.caption.textContent = title;
+    this.plotBox.setAttribute('aria-label', this.summary());
   }
 
   /** Replaces what is drawn; the redraw happens on the next animation frame. */

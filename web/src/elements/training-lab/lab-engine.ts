@@ -10,12 +10,15 @@ import type { LabConfig } from './lab-state.js';
 import { datasetSpec, trainerOptions, isToy } from './lab-state.js';
 import { loadDatasetSplit } from '../../jobs/job.js';
 import { HEALTH_BINS, HEALTH_HI, HEALTH_LO, layerHealth, type LayerHealth } from './health.js';
+import { UNIT_BINS, UNIT_HI, UNIT_LO, type UnitHistograms } from './network-diagram.js';
 
 /** page → engine */
 export type LabRequest =
   | { type: 'config'; config: LabConfig }
   | { type: 'play' | 'pause' | 'reset' }
   | { type: 'step'; steps: number }
+  /** Record the percentiles of this unit of this hidden layer from the next step on (both networks). */
+  | { type: 'watch'; layer: number; unit: number }
   /** Classify one example (the learner's drawing) with both networks, in eval and in training mode. */
   | { type: 'predict'; x: Float32Array }
   /** Training pace while playing: steps per second for each network, or null for as fast as it goes. */
@@ -41,6 +44,8 @@ export interface RunChunk {
   divergedAt: number | null;
   /** P(class 1) on a GRID × GRID grid, y outermost, or null (not 2-D, or not sent this time). */
   grid: Float32Array | null;
+  /** Each hidden unit's histogram of its inputs in the last batch (at most every 250 ms), or null. */
+  units: UnitHistograms | null;
 }
 
 /** One network's answer for one example: class probabilities in eval mode and in training mode. */
@@ -57,7 +62,8 @@ export interface Prediction {
 export type LabReply =
   | { type: 'prediction'; generation: number; step: number; runs: [Prediction, Prediction] }
   | { type: 'ready'; generation: number; points: Float32Array | null; labels: Int32Array | null }
-  | { type: 'progress'; generation: number; step: number; playing: boolean; runs: [RunChunk, RunChunk] }
+  /** `watch`: the hidden layer and unit whose percentiles the chunks hold. */
+  | { type: 'progress'; generation: number; step: number; playing: boolean; watch: [number, number]; runs: [RunChunk, RunChunk] }
   | { type: 'error'; message: string };
 
 /** Training stops by itself here (the charts hold every step). */
@@ -93,6 +99,8 @@ export class LabEngine {
   private owed = 0;
   private lastTick = 0;
   private lastGrid = 0;
+  private lastUnits = 0;
+  private watch: [number, number] = [0, 0];
   private looping = false;
   private readonly pending: LabRequest[] = [];
 
@@ -122,19 +130,33 @@ export class LabEngine {
     for (const bn of [false, true]) this.runs.push(new lab.Trainer({ ...trainerOptions(config, bn, train.features, train.classes), train, test }));
     this.chunk = 5;
     this.lastGrid = 0;
+    this.lastUnits = 0;
+    this.watch = [config.layers - 1, 0]; // trainerOptions' watch
     const toy = isToy(config.dataset);
     const { generation, playing, runs } = this;
     this.host.post({ type: 'ready', generation, points: toy ? train.x : null, labels: toy ? train.y : null });
     // The untrained boundaries, so the panels are not empty before the first step.
-    if (toy) this.host.post({ type: 'progress', generation, step: 0, playing, runs: [this.idle(runs[0]!, true), this.idle(runs[1]!, true)] });
+    if (toy) this.host.post({ type: 'progress', generation, step: 0, playing, watch: this.watch, runs: [this.idle(runs[0]!, true), this.idle(runs[1]!, true)] });
   }
 
   private idle(t: Trainer, withGrid: boolean): RunChunk {
     const z = new Float32Array(0);
     return {
       firstStep: t.step + 1, loss: z, percentiles: z, evalSteps: z, evalLoss: z, evalAccuracy: z, trainEvalSteps: z, trainEvalLoss: z, health: [],
-      divergedAt: t.divergedAt, grid: withGrid ? t.predictGrid({ nx: GRID, ny: GRID }) : null,
+      divergedAt: t.divergedAt, grid: withGrid ? t.predictGrid({ nx: GRID, ny: GRID }) : null, units: null,
     };
+  }
+
+  /** Every hidden unit's histogram of its inputs in the last batch. */
+  private static units(t: Trainer): UnitHistograms {
+    const parts = t.hiddenUnits.map((_, l) => t.unitHistograms(l, { bins: UNIT_BINS, lo: UNIT_LO, hi: UNIT_HI }));
+    const counts = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      counts.set(p, at);
+      at += p.length;
+    }
+    return { widths: [...t.hiddenUnits], counts };
   }
 
   /** Trains both runs by `steps` (a diverged run stays where it stopped) and posts the chunk. */
@@ -143,6 +165,8 @@ export class LabEngine {
     const now = performance.now();
     const wantGrid = isToy(this.config.dataset) && (forceGrid || now - this.lastGrid > 250);
     if (wantGrid) this.lastGrid = now;
+    const wantUnits = forceGrid || now - this.lastUnits > 250;
+    if (wantUnits) this.lastUnits = now;
     const out = this.runs.map((t) => {
       if (t.diverged || t.step >= MAX_STEPS) return this.idle(t, wantGrid && !t.diverged);
       const m = t.run(Math.min(steps, MAX_STEPS - t.step));
@@ -160,11 +184,12 @@ export class LabEngine {
         health: m.steps > 0 ? layerHealth(t.histograms({ bins: HEALTH_BINS, lo: HEALTH_LO, hi: HEALTH_HI }), t.hiddenLayers) : [],
         divergedAt: m.divergedAt,
         grid: wantGrid && m.divergedAt === null ? t.predictGrid({ nx: GRID, ny: GRID }) : null,
+        units: wantUnits && m.steps > 0 ? LabEngine.units(t) : null,
       };
     }) as [RunChunk, RunChunk];
     const step = Math.max(this.runs[0]!.step, this.runs[1]!.step);
     if (this.runs.every((t) => t.diverged || t.step >= MAX_STEPS)) this.playing = false;
-    this.host.post({ type: 'progress', generation: this.generation, step, playing: this.playing, runs: out });
+    this.host.post({ type: 'progress', generation: this.generation, step, playing: this.playing, watch: this.watch, runs: out });
   }
 
   private async handle(msg: LabRequest): Promise<void> {
@@ -173,6 +198,9 @@ export class LabEngine {
       await this.build();
     } else if (msg.type === 'reset') {
       await this.build();
+    } else if (msg.type === 'watch') {
+      for (const t of this.runs) t.setWatch({ layer: msg.layer, unit: msg.unit });
+      this.watch = [msg.layer, msg.unit];
     } else if (msg.type === 'predict') {
       if (this.runs.length !== 2) return;
       const step = Math.max(this.runs[0]!.step, this.runs[1]!.step);
