@@ -337,6 +337,69 @@ describe('<bn-placement>', () => {
   }, TIMEOUT);
 });
 
+describe('<bn-small-batches>', () => {
+  /** Runs the comparison and returns its table: per batch size, the five errors (percent). */
+  async function runSmallBatches(page: Page): Promise<{ batches: number[]; rows: number[][] }> {
+    const sb = page.locator('bn-small-batches');
+    await sb.getByRole('button', { name: /^Train/ }).click();
+    await expect.poll(() => text(page, 'bn-small-batches .small-batches-status'), { timeout: 150_000 }).toMatch(/^Done:|failed/);
+    expect(await text(page, 'bn-small-batches .small-batches-status')).toMatch(/^Done: 28 runs in [\d.]+ s\.$/);
+    const batches = (await texts(page, 'bn-small-batches tbody th')).map(Number);
+    const cells = await texts(page, 'bn-small-batches tbody td');
+    const rows = batches.map((_, i) => cells.slice(5 * i, 5 * i + 5).map((c) => Number(c.replace('%', ''))));
+    return { batches, rows };
+  }
+
+  it('trains every normalization at every batch size; BatchNorm1d breaks at small batches, the others do not', async () => {
+    const { page } = await openLesson('', { width: 1280, height: 900 });
+    await page.locator('#small-batches').scrollIntoViewIfNeeded();
+    const { batches, rows } = await runSmallBatches(page);
+    expect(batches).toEqual([2, 4, 8, 16, 32, 64, 128]);
+    for (const r of rows) for (const e of r) expect(e).toBeGreaterThanOrEqual(0);
+    // Columns: BatchNorm, GroupNorm, LayerNorm, none (eval mode), BatchNorm with training-mode statistics.
+    const [bn2, gn2, ln2] = rows[0]!;
+    const [bn128, gn128] = rows[6]!;
+    // With batches of two, every BatchNorm1d output is ±1: far worse than with GroupNorm or LayerNorm,
+    // and far worse than BatchNorm itself at batch 128 (the same numbers as scripts/experiments/small-batches.mjs, seed 1).
+    expect(bn2! - gn2!).toBeGreaterThan(10);
+    expect(bn2! - ln2!).toBeGreaterThan(10);
+    expect(bn2! - bn128!).toBeGreaterThan(10);
+    expect(Math.abs(gn2! - gn128!)).toBeLessThan(3);
+    // The words say so, with the table's numbers.
+    const verdict = await text(page, 'bn-small-batches .small-batches-verdict');
+    expect(verdict).toContain(`BatchNorm1d (eval mode) ${rows[6]![0]!.toFixed(1)}% → ${rows[0]![0]!.toFixed(1)}%`);
+    expect(verdict).toMatch(/BatchNorm’s error rose [\d.]+ points more than GroupNorm’s as the batches shrank/);
+    expect(verdict).toContain(`At batch 2, BatchNorm scored ${rows[0]![4]!.toFixed(1)}% error with the statistics of each test batch of 2`);
+    // The chart draws the five lines.
+    expect(await page.locator('bn-small-batches svg.small-batches-chart polyline').count()).toBe(5);
+    await page.locator('#small-batches').screenshot({ path: `${SHOTS}measured-1280-small-batches.png` });
+    // The CNN: the settings change clears the result; a new run measures BatchNorm2d.
+    await page.locator('bn-small-batches select').selectOption('cnn');
+    expect(await text(page, 'bn-small-batches .small-batches-status')).toBe('The settings changed: train again to measure them.');
+    expect(await page.locator('bn-small-batches tbody tr').count()).toBe(0);
+    const cnn = await runSmallBatches(page);
+    expect(cnn.rows).toHaveLength(7);
+    expect(await text(page, 'bn-small-batches .small-batches-verdict')).toMatch(/^From batch 128 down to batch 2, test error went: BatchNorm2d \(eval mode\) /);
+    expect((await texts(page, 'bn-small-batches thead th'))[1]).toBe('BatchNorm2d (eval mode)');
+    await page.locator('#small-batches').screenshot({ path: `${SHOTS}measured-1280-small-batches-cnn.png` });
+  }, TIMEOUT);
+
+  it('cancels between batch sizes and keeps the finished ones; lays out at 375 px dark', async () => {
+    const { page } = await openLesson('', { width: 375, height: 800, colorScheme: 'dark' });
+    const sb = page.locator('bn-small-batches');
+    await sb.scrollIntoViewIfNeeded();
+    await sb.getByRole('button', { name: /^Train/ }).click();
+    await expect.poll(async () => (await texts(page, 'bn-small-batches tbody td')).some((c) => /%$/.test(c)), { timeout: 60_000 }).toBe(true);
+    await sb.getByRole('button', { name: 'Cancel' }).click();
+    expect(await text(page, 'bn-small-batches .small-batches-status')).toMatch(/^Cancelled after [1-6] of 7 batch sizes; the results below are for those\.$/);
+    expect(await text(page, 'bn-small-batches .small-batches-verdict')).toBe('');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow, 'sideways scroll').toBeLessThanOrEqual(0);
+    await runSmallBatches(page);
+    await page.locator('#small-batches').screenshot({ path: `${SHOTS}measured-375-dark-small-batches.png` });
+  }, TIMEOUT);
+});
+
 describe('accessibility and looks', () => {
   it('passes axe-core on the new parts with no serious or critical violation, light and dark, desktop and phone', async () => {
     for (const [colorScheme, width] of [['light', 1280], ['dark', 1280], ['light', 360]] as const) {
@@ -345,7 +408,7 @@ describe('accessibility and looks', () => {
       await page.addScriptTag({ path: fileURLToPath(new URL('../../node_modules/axe-core/axe.min.js', import.meta.url)) });
       const result = (await page.evaluate(async () => {
         const axe = (window as unknown as { axe: { run(ctx: object, opts: object): Promise<{ violations: { id: string; impact: string; nodes: { target: unknown }[] }[]; passes: unknown[] }> } }).axe;
-        const r = await axe.run({ include: [['#refresher'], ['#example'], ['#noise'], ['#noise-title'], ['#pl']] }, { resultTypes: ['violations'] });
+        const r = await axe.run({ include: [['#refresher'], ['#example'], ['#noise'], ['#noise-title'], ['#pl'], ['#small-batches']] }, { resultTypes: ['violations'] });
         return r.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.slice(0, 3).map((n) => JSON.stringify(n.target)) }));
       })) as { id: string; impact: string; targets: string[] }[];
       const bad = result.filter((v) => v.impact === 'serious' || v.impact === 'critical');

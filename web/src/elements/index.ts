@@ -11,6 +11,7 @@ export { Bn1dVs2d } from './bn-1d-vs-2d.js';
 export { BnCode } from './bn-code.js';
 export { BnBatchNoise } from './bn-batch-noise.js';
 export { BnPlacement } from './bn-placement.js';
+export { BnSmallBatches } from './bn-small-batches.js';
 export { pageLab } from './base/page-lab.js';
 // The training lab (its own file and stylesheet, built alongside).
 import './training-lab/bn-training-lab.js';

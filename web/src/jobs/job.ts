@@ -28,6 +28,13 @@ export interface TrainingJob {
    * the generalisation gap.
    */
   evalTrainSet?: boolean | number;
+  /**
+   * Also measure the finished network's test accuracy with training-mode statistics: the test set
+   * in batches of the job's batch size (a partial last batch left out), each normalised by its own
+   * batch statistics, as during training (the result's `batchStatsAccuracy`). Beside the eval-mode
+   * accuracy this is BatchNorm's train/eval mismatch.
+   */
+  evalBatchStats?: boolean;
 }
 
 /** The whole run's metrics: TrainMetrics' arrays concatenated over its chunks. */
@@ -39,6 +46,8 @@ export interface TrainingResult extends Omit<TrainMetrics, 'firstStep'> {
   ms: number;
   /** Eval-mode loss and accuracy on the training set after the last step (jobs with `evalTrainSet`; null after a divergence). */
   trainEval?: { loss: number; accuracy: number } | null;
+  /** Test accuracy with training-mode statistics (jobs with `evalBatchStats`; null after a divergence). */
+  batchStatsAccuracy?: number | null;
 }
 
 /** Progress after each chunk. */
@@ -88,6 +97,44 @@ function concat(parts: Float32Array[]): Float32Array {
   return out;
 }
 
+/** One example's shape as the job's model takes it: [C, H, W] for a CNN, [features] for an MLP. */
+function exampleShape(job: TrainingJob, test: Dataset): number[] {
+  const conv = job.trainer.model.conv;
+  if (!conv) return [test.features];
+  return conv.input ? [...conv.input] : [1, test.height, test.width];
+}
+
+/**
+ * A trained network's accuracy on `test` in training mode: batches of `b` examples in order (a
+ * partial last batch left out), each normalised with its own statistics. The network's running
+ * statistics move as a side effect, so this is the last thing done with a trainer.
+ */
+function accuracyWithBatchStats(trainer: InstanceType<Lab['Trainer']>, test: Dataset, b: number, example: readonly number[]): number {
+  const model = trainer.model();
+  try {
+    model.train();
+    const d = test.features;
+    const classes = test.classes;
+    const x = test.x;
+    const y = test.y;
+    const shape = [b, ...example];
+    let right = 0;
+    let seen = 0;
+    for (let at = 0; at + b <= test.size; at += b) {
+      const logits = model.forward(x.subarray(at * d, (at + b) * d), shape);
+      for (let r = 0; r < b; r++) {
+        let k = 0;
+        for (let c = 1; c < classes; c++) if (logits[r * classes + c]! > logits[r * classes + k]!) k = c;
+        if (k === y[at + r]) right++;
+      }
+      seen += b;
+    }
+    return seen ? right / seen : NaN;
+  } finally {
+    model.dispose();
+  }
+}
+
 /** Runs a job on `lab` chunk by chunk. Datasets and the trainer are disposed at the end. */
 export async function runJob(lab: Lab, job: TrainingJob, hooks: RunHooks = {}): Promise<TrainingResult> {
   if (!job || typeof job !== 'object') throw new TypeError('job must be a TrainingJob object');
@@ -98,6 +145,8 @@ export async function runJob(lab: Lab, job: TrainingJob, hooks: RunHooks = {}): 
   if (typeof evalTrain !== 'boolean' && !(Number.isInteger(evalTrain) && evalTrain >= 1)) {
     throw new RangeError(`job.evalTrainSet must be true, false or a positive integer (examples), got ${String(evalTrain)}`);
   }
+  const evalBatch = job.evalBatchStats ?? false;
+  if (typeof evalBatch !== 'boolean') throw new TypeError(`job.evalBatchStats must be true or false, got ${String(evalBatch)}`);
   const split = await loadDatasetSplit(lab, job.dataset);
   const sets: Dataset[] = [split.train, split.test];
   const parts: Record<keyof Omit<TrainMetrics, 'firstStep' | 'steps' | 'diverged' | 'divergedAt' | 'restoredToStep'>, Float32Array[]> = {
@@ -127,6 +176,10 @@ export async function runJob(lab: Lab, job: TrainingJob, hooks: RunHooks = {}): 
     const trainEval = evalTrain === false ? undefined
       : diverged !== null ? null
       : trainer.evaluate(split.train, evalTrain === true ? undefined : { limit: evalTrain });
+    // Last: a training-mode forward pass updates BatchNorm's running statistics.
+    const batchStatsAccuracy = !evalBatch ? undefined
+      : diverged !== null ? null
+      : accuracyWithBatchStats(trainer, split.test, job.trainer.batchSize ?? 32, exampleShape(job, split.test));
     return {
       label: job.label,
       steps: trainer.step,
@@ -143,6 +196,7 @@ export async function runJob(lab: Lab, job: TrainingJob, hooks: RunHooks = {}): 
       cancelled,
       ms,
       ...(trainEval === undefined ? {} : { trainEval }),
+      ...(batchStatsAccuracy === undefined ? {} : { batchStatsAccuracy }),
     };
   } finally {
     trainer?.dispose();
