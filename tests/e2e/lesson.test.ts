@@ -150,7 +150,7 @@ describe('the batch normalization lesson', () => {
     // The working's TeX sources (KaTeX keeps each in its MathML annotation).
     const working = (n: number) => q(n).locator('.work annotation').allTextContents();
     const score = () => text(page, 'bn-quiz .score');
-    expect(await score()).toBe('Score: 3 questions to go.');
+    expect(await score()).toBe('Score: 4 questions to go.');
 
     // Check with nothing chosen: a nudge, nothing judged.
     await q(1).getByRole('button', { name: 'Check' }).focus();
@@ -171,7 +171,7 @@ describe('the batch normalization lesson', () => {
     expect(wrong1).toContain('Pick another answer and check again');
     expect(wrong1).not.toContain('−1.342');
     expect(await q(1).locator('.work').isVisible()).toBe(false);
-    expect(await score()).toBe('Score: 0 of 3 answered right, 0 of them at the first try.');
+    expect(await score()).toBe('Score: 0 of 4 answered right, 0 of them at the first try.');
 
     // Question 1, retried right: arrow down to the next choice, Check again; now the working shows.
     await q(1).locator('input[type="radio"]').first().focus();
@@ -187,7 +187,7 @@ describe('the batch normalization lesson', () => {
     expect(w1[0]).toBe('\\mu_B = \\tfrac{1 + 3 + 5 + 7}{4} = 4');
     expect(w1[1]).toContain('\\sigma^2_B = \\tfrac{9 + 1 + 1 + 9}{4} = 5');
     expect(w1[2]).toContain('[-1.342, -0.447, 0.447, 1.342]');
-    expect(await score()).toBe('Score: 1 of 3 answered right, 0 of them at the first try.');
+    expect(await score()).toBe('Score: 1 of 4 answered right, 0 of them at the first try.');
 
     // Question 2: its wording names no statistic; the working is there on request before answering.
     expect(await text(page, 'bn-quiz [data-question="2"] legend')).not.toMatch(/standard deviation|mean/);
@@ -201,7 +201,7 @@ describe('the batch normalization lesson', () => {
     await page.keyboard.press('Enter');
     expect(await feedback(2).getAttribute('data-result')).toBe('right');
     expect((await working(2)).join(' ')).toContain('= [2, 4, 8, 10]');
-    expect(await score()).toBe('Score: 2 of 3 answered right, 1 of them at the first try.');
+    expect(await score()).toBe('Score: 2 of 4 answered right, 1 of them at the first try.');
 
     // Question 3, wrong: running statistics in training mode; the engine's error explains.
     await q(3).locator('input[type="radio"]').first().focus();
@@ -213,6 +213,28 @@ describe('the batch normalization lesson', () => {
     await q(3).getByRole('button', { name: 'Show the working' }).click();
     expect((await working(3)).join(' ')).toContain('Expected more than 1 value per channel when training');
     await q(3).screenshot({ path: `${SHOTS}lesson-quiz-wrong.png` });
+
+    // Question 4, a batch of two: the choices are the engine's outputs; the right one is ±1 for both
+    // features, and the working shows each feature's statistics.
+    expect(await q(4).locator('label').allTextContents()).toEqual([
+      '[−0.7071, 0.7071] and [−0.7071, 0.7071]',
+      '[−4, 4] and [−0.15, 0.15]',
+      '[−1, 1] and [−0.9998, 0.9998]',
+      'Nothing: like a batch of one, a batch of two is refused',
+    ]);
+    await q(4).locator('input[type="radio"]').nth(3).check();
+    await q(4).getByRole('button', { name: 'Check' }).click();
+    expect(await feedback(4).getAttribute('data-result')).toBe('wrong');
+    expect(await text(page, 'bn-quiz [data-question="4"] .feedback')).toContain('Two values are allowed');
+    await q(4).locator('input[type="radio"]').nth(2).check();
+    await q(4).getByRole('button', { name: 'Check' }).click();
+    expect(await feedback(4).getAttribute('data-result')).toBe('right');
+    expect(await text(page, 'bn-quiz [data-question="4"] .feedback')).toContain('every feature becomes −1 and +1 (less a hair for ε: 0.9998');
+    const w4 = await working(4);
+    expect(w4[0]).toContain('\\mu_B = 7');
+    expect(w4[0]).toContain('\\sigma^2_B = 16');
+    expect(w4[1]).toContain('[-0.9998, 0.9998]');
+    expect(await score()).toBe('Score: 3 of 4 answered right, 1 of them at the first try.');
   }, TIMEOUT);
 
   it('follows a control in the URL and applies a shared URL', async () => {

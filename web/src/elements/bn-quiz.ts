@@ -1,6 +1,6 @@
-// <bn-quiz>: three questions with radio choices and a Check button each. The wrong choices are
+// <bn-quiz>: four questions with radio choices and a Check button each. The wrong choices are
 // mistakes learners really make (sample variance, forgetting the mean, running statistics in
-// training); every number in a choice and in its explanation is computed by the engine when the
+// training, a batch of two keeping its spread); every number in a choice and in its explanation is computed by the engine when the
 // element renders. After Check, focus moves to the feedback, which says right or wrong and why
 // that choice is; a wrong answer can be retried, and the working (typeset) is shown after a
 // right answer or on request ("Show the working"), so a first wrong click does not give the answer
@@ -59,6 +59,13 @@ function questions(lab: Lab): Question[] {
     bn.dispose();
   }
 
+  // A batch of two examples, two features: the engine's BatchNorm1d(2) in training mode.
+  const pair = [[3, 11], [-0.2, 0.1]] as const;
+  const pairStats = pair.map((xs) => batchStats(lab, [...xs]));
+  const pairSample = pair.map((xs) => lab.standardize([...xs], { unbiased: true }).z);
+  const pairCentred = pair.map((xs, f) => xs.map((x) => x - pairStats[f]!.mean));
+  const two = (rows: ArrayLike<number>[]) => rows.map((r) => `[${fmtList(r, 4)}]`).join(' and ');
+
   return [
     {
       prompt: 'A batch holds four values of one feature: [1, 3, 5, 7]. What does batch normalisation output before γ and β are applied?',
@@ -108,6 +115,23 @@ function questions(lab: Lab): Question[] {
         `\\text{train mode, } x = [3]\\text{: ${texText(trainMessage)}}`,
         `\\text{eval mode, } x = [3]\\text{: } y = \\frac{3 - 0}{\\sqrt{1 + \\epsilon}} = ${texNum(evalOut, 4)} \\quad \\text{(running mean 0, running variance 1)}`,
       ],
+    },
+    {
+      prompt: `A BatchNorm1d layer in training mode gets a batch of two examples. One feature has the values [${pair[0].join(', ')}] in them, another [${fmtList(pair[1])}]. What does the layer output for the two features, before γ and β?`,
+      choices: [
+        { text: two(pairSample), correct: false,
+          why: `This divides by the sample standard deviation (dividing the squares by m − 1 = 1). BatchNorm divides by m = 2, the population variance.` },
+        { text: two(pairCentred), correct: false,
+          why: 'This only subtracts each feature’s mean; BatchNorm also divides by its standard deviation.' },
+        { text: two(pairStats.map((s) => s.xhat)), correct: true,
+          why: `Right: with two values, each is half their difference away from the mean, which is exactly one standard deviation; so every feature becomes −1 and +1 (less a hair for ε: ${fmt(pairStats[1]!.xhat[1]!, 4)} for the feature whose values are close). With batches of two, a network with BatchNorm1d learns only which example of each pair was larger, which is why section 10’s runs break there.` },
+        { text: 'Nothing: like a batch of one, a batch of two is refused', correct: false,
+          why: 'The layer refuses only a batch without any spread to measure, one value per feature. Two values are allowed, and that is the trouble: they always normalise to −1 and +1.' },
+      ],
+      working: pair.map((xs, f) => {
+        const s = pairStats[f]!;
+        return `x = [${texList(xs, 3)}]: \\mu_B = ${texNum(s.mean, 3)}, \\; \\sigma^2_B = ${texNum(s.variance, 4)}, \\; \\hat{x} = \\frac{x - ${texNum(s.mean, 3)}}{\\sqrt{${texNum(s.variance, 4)} + 10^{-5}}} = [${texList(s.xhat, 4)}]`;
+      }),
     },
   ];
 }
