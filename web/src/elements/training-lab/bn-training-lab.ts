@@ -437,7 +437,13 @@ export class BnTrainingLab extends BnBase {
     sweepBar.append(lrButton, initButton, batchButton, this.sweepProgress);
     const sweepCharts = el('div', 'charts');
     sweepCharts.append(this.withPng(this.lrChart, 'lr-sweep'), this.withPng(this.initChart, 'init-sweep'), this.withPng(this.gapChart, 'batch-gap-sweep'));
-    sweeps.append(sweepBar, this.sweepText, sweepCharts, this.sweepCaption, this.sweepTable);
+    // On a phone a wide sweep table scrolls sideways inside its box (focusable, for keyboards).
+    const tableBox = el('div', 'table-scroll');
+    tableBox.tabIndex = 0;
+    tableBox.setAttribute('role', 'region');
+    tableBox.setAttribute('aria-label', 'Sweep results (scrolls sideways)');
+    tableBox.append(this.sweepTable);
+    sweeps.append(sweepBar, this.sweepText, sweepCharts, this.sweepCaption, tableBox);
     this.message.setAttribute('role', 'alert');
     // Draw a digit (the digits dataset only).
     this.drawSection.append(
