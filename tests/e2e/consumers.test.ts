@@ -115,7 +115,7 @@ async function inChromium(dir: string, check: (page: Page, url: string) => Promi
 }
 
 describe('package consumers', () => {
-  it('(a) Node ESM, no bundler: both builds standardize', async () => {
+  it('(a) Node ESM, no bundler: both builds standardize, and the elements import without a DOM (server rendering)', async () => {
     const dir = await consumerProject('node-app');
     await writeFile(
       path.join(dir, 'main.js'),
@@ -127,11 +127,17 @@ describe('package consumers', () => {
         '  const r = lab.standardize([2, 4, 4, 4, 5, 5, 7, 9]);',
         '  out[name] = { features: lab.features, mean: r.mean, std: r.std, z: Array.from(r.z) };',
         '}',
+        // Server-side rendering imports the elements in Node: no HTMLElement, no customElements.
+        "const elements = await import('batchnorm-lab/elements');",
+        "out.elements = Object.keys(elements).filter((k) => k.startsWith('Bn')).sort();",
+        "out.registry = typeof customElements;",
         'console.log(JSON.stringify(out));',
         '',
       ].join('\n'),
     );
     const out = JSON.parse(await sh(process.execPath, ['main.js'], dir));
+    expect(out.elements).toEqual(['Bn1dVs2d', 'BnAlgorithm', 'BnBatchNoise', 'BnCode', 'BnGammaBeta', 'BnPlacement', 'BnQuiz', 'BnSmallBatches', 'BnStandardize', 'BnTrainEval', 'BnWorkedExample']);
+    expect(out.registry).toBe('undefined');
     const version = JSON.parse(await readFile(path.join(REPO, 'package.json'), 'utf8')).version;
     for (const name of ['default', 'scalar']) {
       expect(out[name], name).toMatchObject(EXPECTED);

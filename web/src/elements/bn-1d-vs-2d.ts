@@ -4,7 +4,7 @@
 // hover/tap a cell) and its cells light up; the per-channel means are the engine's lastBatchMean.
 // Emits `bn-select` with { channel }.
 import { el } from './base/dom.js';
-import { BnElement } from './base/element.js';
+import { BnElement, defineElement } from './base/element.js';
 import { fmt, fmtList } from './base/format.js';
 
 const N1 = 4, C = 3, N2 = 2, H = 2, W = 2;
@@ -108,4 +108,4 @@ export class Bn1dVs2d extends BnElement {
   }
 }
 
-if (!customElements.get('bn-1d-vs-2d')) customElements.define('bn-1d-vs-2d', Bn1dVs2d);
+defineElement('bn-1d-vs-2d', Bn1dVs2d);

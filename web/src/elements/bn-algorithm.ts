@@ -5,7 +5,7 @@
 import { numberAttr, numberListAttr } from './base/attributes.js';
 import { batchStats } from './base/batch-stats.js';
 import { el } from './base/dom.js';
-import { BnElement } from './base/element.js';
+import { BnElement, defineElement } from './base/element.js';
 import { fmtList, texNum } from './base/format.js';
 import type * as MathModule from './base/math.js';
 
@@ -66,4 +66,4 @@ export class BnAlgorithm extends BnElement {
   }
 }
 
-if (!customElements.get('bn-algorithm')) customElements.define('bn-algorithm', BnAlgorithm);
+defineElement('bn-algorithm', BnAlgorithm);

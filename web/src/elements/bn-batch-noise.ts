@@ -8,7 +8,7 @@
 // Emits `bn-change` with { seed, example } when the learner draws new batches or picks an example.
 import { choiceAttr, numberAttr, numberListAttr } from './base/attributes.js';
 import { el, rangeControl, svgEl, tableHead } from './base/dom.js';
-import { BnElement } from './base/element.js';
+import { BnElement, defineElement } from './base/element.js';
 import { fmt } from './base/format.js';
 import { axisDomain } from './base/number-line.js';
 import { BatchDrawer, batchSeed } from './base/measure.js';
@@ -297,4 +297,4 @@ export class BnBatchNoise extends BnElement {
   }
 }
 
-if (!customElements.get('bn-batch-noise')) customElements.define('bn-batch-noise', BnBatchNoise);
+defineElement('bn-batch-noise', BnBatchNoise);

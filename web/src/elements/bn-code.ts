@@ -5,7 +5,7 @@
 // shown here, unchanged) and their largest difference. The weights download as weights.json,
 // the file the PyTorch code reads, so a reader can run it too.
 import { download, el, tableHead } from './base/dom.js';
-import { BnElement } from './base/element.js';
+import { BnElement, defineElement } from './base/element.js';
 import { fmt, fmtMeasured } from './base/format.js';
 import { JS_CODE, PYTORCH_CODE, codeModel, codeOutputs, codeWeights } from './code-example.js';
 import { PYTORCH_EVAL, PYTORCH_TRAIN, PYTORCH_VERSION } from './code-pytorch.js';
@@ -85,4 +85,4 @@ export class BnCode extends BnElement {
   }
 }
 
-if (!customElements.get('bn-code')) customElements.define('bn-code', BnCode);
+defineElement('bn-code', BnCode);

@@ -4,7 +4,7 @@
 import { numberListAttr } from './base/attributes.js';
 import { batchStats } from './base/batch-stats.js';
 import { el } from './base/dom.js';
-import { BnElement } from './base/element.js';
+import { BnElement, defineElement } from './base/element.js';
 import { fmt, fmtList } from './base/format.js';
 import { dotAxis } from './base/number-line.js';
 
@@ -61,4 +61,4 @@ export class BnGammaBeta extends BnElement {
   }
 }
 
-if (!customElements.get('bn-gamma-beta')) customElements.define('bn-gamma-beta', BnGammaBeta);
+defineElement('bn-gamma-beta', BnGammaBeta);

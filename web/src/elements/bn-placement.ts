@@ -11,7 +11,7 @@
 // { dataset } when the learner picks a dataset, and `bn-result` with the summary after a run.
 import { numberAttr } from './base/attributes.js';
 import { el, svgEl, tableHead } from './base/dom.js';
-import { BnElement } from './base/element.js';
+import { BnElement, defineElement } from './base/element.js';
 import { fmt } from './base/format.js';
 import { CHOICE_TEXT, DATASETS, parseConfig, sweepJob, type LabConfig, type LabDataset } from './training-lab/lab-state.js';
 import { niceStep, placementVerdict, type Metric, type Summary, type Verdict } from './base/measure.js';
@@ -419,4 +419,4 @@ export class BnPlacement extends BnElement {
   }
 }
 
-if (!customElements.get('bn-placement')) customElements.define('bn-placement', BnPlacement);
+defineElement('bn-placement', BnPlacement);

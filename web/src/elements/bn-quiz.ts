@@ -8,7 +8,7 @@
 // Emits `bn-answer` with { question, choice, correct, attempt }.
 import { batchStats } from './base/batch-stats.js';
 import { el } from './base/dom.js';
-import { BnElement } from './base/element.js';
+import { BnElement, defineElement } from './base/element.js';
 import { fmt, fmtList, texNum } from './base/format.js';
 
 const texList = (xs: ArrayLike<number>, digits = 3) => Array.from(xs, (x) => texNum(x, digits)).join(', ');
@@ -255,4 +255,4 @@ export class BnQuiz extends BnElement {
   }
 }
 
-if (!customElements.get('bn-quiz')) customElements.define('bn-quiz', BnQuiz);
+defineElement('bn-quiz', BnQuiz);

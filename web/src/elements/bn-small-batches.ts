@@ -9,7 +9,7 @@
 // Emits `bn-result` with the errors after a run.
 import { numberAttr, numberListAttr } from './base/attributes.js';
 import { el, svgEl, tableHead } from './base/dom.js';
-import { BnElement } from './base/element.js';
+import { BnElement, defineElement } from './base/element.js';
 import { fmt } from './base/format.js';
 import { sweep } from '../jobs/pool.js';
 import { runJobsInThread, type TrainingJob, type TrainingResult } from '../jobs/job.js';
@@ -320,4 +320,4 @@ export function describeErrors(net: SmallBatchNet, batches: readonly number[], e
   return parts.join(' ');
 }
 
-if (!customElements.get('bn-small-batches')) customElements.define('bn-small-batches', BnSmallBatches);
+defineElement('bn-small-batches', BnSmallBatches);

@@ -4,7 +4,7 @@
 // Emits `bn-change` with { values } whenever the values change.
 import { numberListAttr } from './base/attributes.js';
 import { el, svgEl } from './base/dom.js';
-import { BnElement } from './base/element.js';
+import { BnElement, defineElement } from './base/element.js';
 import { fmt, fmtList } from './base/format.js';
 import { axisDomain, dotAxis } from './base/number-line.js';
 
@@ -162,4 +162,4 @@ export class BnStandardize extends BnElement {
   }
 }
 
-if (!customElements.get('bn-standardize')) customElements.define('bn-standardize', BnStandardize);
+defineElement('bn-standardize', BnStandardize);

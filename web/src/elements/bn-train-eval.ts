@@ -6,7 +6,7 @@
 // Emits `bn-change` with { momentum }.
 import { numberAttr } from './base/attributes.js';
 import { el, rangeControl, svgEl } from './base/dom.js';
-import { BnElement } from './base/element.js';
+import { BnElement, defineElement } from './base/element.js';
 import { fmt } from './base/format.js';
 import type { BatchNorm1d } from '../engine/layers.js';
 import { gaussian, mulberry32 } from '../engine/random.js';
@@ -160,4 +160,4 @@ export class BnTrainEval extends BnElement {
   }
 }
 
-if (!customElements.get('bn-train-eval')) customElements.define('bn-train-eval', BnTrainEval);
+defineElement('bn-train-eval', BnTrainEval);

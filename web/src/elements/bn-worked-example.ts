@@ -5,7 +5,7 @@
 import { numberAttr } from './base/attributes.js';
 import { batchStats } from './base/batch-stats.js';
 import { el, rangeControl, tableHead } from './base/dom.js';
-import { BnElement } from './base/element.js';
+import { BnElement, defineElement } from './base/element.js';
 import { fmt, fmtList } from './base/format.js';
 import { dotAxis } from './base/number-line.js';
 
@@ -76,4 +76,4 @@ export class BnWorkedExample extends BnElement {
   }
 }
 
-if (!customElements.get('bn-worked-example')) customElements.define('bn-worked-example', BnWorkedExample);
+defineElement('bn-worked-example', BnWorkedExample);

@@ -18,7 +18,18 @@ export const STYLESHEET_URL = new URL('../elements.css?no-inline', import.meta.u
  * theme and then the element's own stylesheets (external files: pages run under a strict CSP,
  * so no inline <style>), and composed, bubbling bn-* events that host pages can follow.
  */
-export abstract class BnBase extends HTMLElement {
+/**
+ * HTMLElement, or a stand-in where there is no DOM (Node, server-side rendering): importing the
+ * elements there must not throw, and defines nothing (defineElement).
+ */
+const ElementBase: typeof HTMLElement = typeof HTMLElement === 'undefined' ? (class {} as unknown as typeof HTMLElement) : HTMLElement;
+
+/** Registers a custom element once, and only where there is a custom-element registry. */
+export function defineElement(name: string, element: CustomElementConstructor): void {
+  if (typeof customElements !== 'undefined' && !customElements.get(name)) customElements.define(name, element);
+}
+
+export abstract class BnBase extends ElementBase {
   protected readonly root: ShadowRoot;
 
   protected constructor(stylesheets: readonly string[]) {

@@ -11,7 +11,7 @@ import { diagnose, type LayerHealth } from './health.js';
 import { DigitPad } from './digit-pad.js';
 import { NetworkDiagram } from './network-diagram.js';
 import { pageLab } from '../base/page-lab.js';
-import { BnBase } from '../base/element.js';
+import { BnBase, defineElement } from '../base/element.js';
 import { sweep } from '../../jobs/pool.js';
 import { runJobsInThread, type TrainingJob, type TrainingResult } from '../../jobs/job.js';
 import { BoundaryMap } from './boundary-map.js';
@@ -968,4 +968,4 @@ export class BnTrainingLab extends BnBase {
   }
 }
 
-if (!customElements.get('bn-training-lab')) customElements.define('bn-training-lab', BnTrainingLab);
+defineElement('bn-training-lab', BnTrainingLab);
