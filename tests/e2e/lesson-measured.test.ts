@@ -337,6 +337,35 @@ describe('<bn-placement>', () => {
   }, TIMEOUT);
 });
 
+describe('<bn-cnn>', () => {
+  it('trains a CNN with and without BatchNorm2d live, and says which got where first, with its curves’ numbers', async () => {
+    const { page } = await openLesson('', { width: 1280, height: 900 });
+    const cnn = page.locator('bn-cnn');
+    await cnn.scrollIntoViewIfNeeded();
+    // Before a run: the per-channel counts at the real sizes (digits: 64 × 8×8 and 64 × 4×4).
+    expect(await text(page, 'bn-cnn .cnn-shares')).toContain('64 images × 8×8 positions = 4,096 values, in the second from 64 × 4×4 = 1,024');
+    await cnn.getByRole('button', { name: 'Train both CNNs' }).click();
+    // Curves appear while it trains.
+    await expect.poll(() => cnn.locator('svg.cnn-chart polyline').count(), { timeout: 60_000 }).toBeGreaterThan(0);
+    await expect.poll(() => text(page, 'bn-cnn .cnn-status'), { timeout: 120_000 }).toMatch(/^Done:|failed/);
+    expect(await text(page, 'bn-cnn .cnn-status')).toMatch(/^Done: 2 networks × 600 steps/);
+    expect(await cnn.locator('svg.cnn-chart polyline').count()).toBe(2);
+    // The verdict's final accuracies are the curves' last points (the chart's summary says them too).
+    const summary = (await cnn.locator('svg.cnn-chart').getAttribute('aria-label'))!;
+    const last = [...summary.matchAll(/(\d+(?:\.\d+)?)% at step 600/g)].map((m) => m[1]);
+    expect(last).toHaveLength(2);
+    const verdict = await text(page, 'bn-cnn .cnn-verdict');
+    expect(verdict).toContain(`After 600 steps: ${last[1]}% with BatchNorm2d, ${last[0]}% without.`);
+    expect(verdict).toMatch(/^(With BatchNorm2d the network reached 95%|Without normalization the network reached 95%|Neither network reached 95%|Both networks reached 95%)/);
+    await page.locator('#dims').screenshot({ path: `${SHOTS}measured-1280-cnn.png` });
+    // Fashion-MNIST: the counts follow the 28×28 maps, and the old result is cleared.
+    await cnn.locator('select').selectOption('fashion-mnist');
+    expect(await text(page, 'bn-cnn .cnn-status')).toBe('The settings changed: train again to measure them.');
+    expect(await text(page, 'bn-cnn .cnn-shares')).toContain('64 images × 28×28 positions = 50,176 values');
+    expect(await cnn.locator('svg.cnn-chart').count()).toBe(0);
+  }, TIMEOUT);
+});
+
 describe('<bn-small-batches>', () => {
   /** Runs the comparison and returns its table: per batch size, the five errors (percent). */
   async function runSmallBatches(page: Page): Promise<{ batches: number[]; rows: number[][] }> {

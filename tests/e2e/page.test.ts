@@ -170,7 +170,7 @@ describe('the lesson page', () => {
       'A second look at why it works', 'Check yourself',
     ]);
     // Every element of the lesson is defined and rendered.
-    for (const tag of ['bn-standardize', 'bn-algorithm', 'bn-worked-example', 'bn-gamma-beta', 'bn-training-lab', 'bn-train-eval', 'bn-1d-vs-2d', 'bn-small-batches', 'bn-code', 'bn-quiz']) {
+    for (const tag of ['bn-standardize', 'bn-algorithm', 'bn-worked-example', 'bn-gamma-beta', 'bn-training-lab', 'bn-train-eval', 'bn-1d-vs-2d', 'bn-cnn', 'bn-small-batches', 'bn-code', 'bn-quiz']) {
       expect(await page.evaluate((t) => customElements.get(t) !== undefined, tag), tag).toBe(true);
     }
     await page.locator('bn-quiz .question').first().waitFor();
