@@ -1,18 +1,20 @@
 #!/usr/bin/env node
 // When BatchNorm fails: small batches (the shape of Wu & He 2018, "Group Normalization", Figure 1).
-// The same small CNN learns the handwritten digits as 8×8 images with BatchNorm2d, GroupNorm(2, C),
-// LayerNorm over each example's [C, H, W], or no normalization, at batch sizes from 2 to 64:
-// Conv2d(1→8, 3×3, padding 1) → norm → ReLU → MaxPool 2×2 → Conv2d(8→16) → norm → ReLU → MaxPool
-// 2×2 → Flatten → Linear(64→10). Every run sees the same number of examples (a fixed number of
-// epochs) with the learning rate scaled linearly with the batch size (Goyal et al. 2017, as Wu & He
-// train), SGD with momentum 0.9; the same initial weights and data order for every normalization.
-// Test error is measured in eval mode (BatchNorm with its running statistics); for BatchNorm also
-// with training-mode statistics, the test set normalised batch by batch in batches of the
-// training batch size: the gap between the two is BatchNorm's train/eval mismatch.
+// Two networks learn the handwritten digits with BatchNorm, GroupNorm (2 groups), LayerNorm or no
+// normalization, at batch sizes from 2 to 128: an MLP 64-100-100-10 (the norm in each hidden
+// layer; a BatchNorm1d statistic pools only the batch) and a CNN on the 8×8 images, Conv2d(1→8,
+// 3×3) → norm → ReLU → MaxPool 2×2 → Conv2d(8→16) → norm → ReLU → MaxPool 2×2 → Linear(64→10) (a
+// BatchNorm2d statistic pools the batch × the positions of a map). The jobs are those of
+// <bn-small-batches> (web/src/jobs/presets.ts): every run sees the same number of examples (a fixed
+// number of epochs) with the learning rate scaled linearly with the batch size (Goyal et al. 2017,
+// as Wu & He train), SGD with momentum 0.9; the same initial weights and data order for every
+// normalization. Test error is measured in eval mode (running statistics) and, for BatchNorm, with
+// training-mode statistics (the test set in batches of the training batch size, runJob's
+// evalBatchStats): the gap between the two is BatchNorm's train/eval mismatch.
 //
-// usage: node scripts/experiments/small-batches.mjs [--epochs N] [--lr X] [--seeds K] [--markdown]
+// usage: node scripts/experiments/small-batches.mjs [--epochs N (15)] [--lr X] [--seeds K (3)] [--markdown]
 //   --lr   the learning rate at batch 32 (default 0.05); batch b uses lr·b/32
-// Every number is deterministic (fixed seeds).
+// Every error is deterministic (fixed seeds); the wall-clock line is measured.
 import { loadLab, sweep } from '../../dist/index.js';
 import { SMALL_BATCH_NETS, SMALL_BATCH_NORMS, smallBatchJob } from '../../dist/jobs/presets.js';
 import { markdownTable, provenance } from '../lib/report.mjs';
