@@ -6,7 +6,7 @@
 // channel's mean and variance in a batch (the batch × the positions of its map: the 1d-vs-2d
 // picture, at the real sizes). Emits `bn-result` { dataset, steps, accuracy: [none, batch] }.
 import { numberAttr } from './base/attributes.js';
-import { el, svgEl } from './base/dom.js';
+import { el, lineLegend, selectControl, svgEl } from './base/dom.js';
 import { BnElement, defineElement } from './base/element.js';
 import { fmt } from './base/format.js';
 import { sweep } from '../jobs/pool.js';
@@ -68,21 +68,10 @@ export class BnCnn extends BnElement {
   private build(): void {
     this.built = true;
     const controls = el('div', 'controls');
-    const field = el('div', 'control-pair');
-    const label = el('label', undefined, 'Dataset');
-    const id = `cnn${Math.random().toString(36).slice(2, 9)}`;
-    label.htmlFor = id;
-    this.dataIn.id = id;
-    for (const [value, text] of [['digits', 'digits (8×8)'], ['fashion-mnist', 'Fashion-MNIST (28×28)']] as const) {
-      const o = el('option', undefined, text);
-      o.value = value;
-      this.dataIn.append(o);
-    }
-    this.dataIn.addEventListener('change', () => {
+    const field = selectControl(this.dataIn, 'Dataset', [['digits', 'digits (8×8)'], ['fashion-mnist', 'Fashion-MNIST (28×28)']], (value) => {
       if (this.running) this.cancel();
-      this.setAttribute('dataset', this.dataIn.value);
+      this.setAttribute('dataset', value);
     });
-    field.append(label, this.dataIn);
     this.runButton.type = 'button';
     this.runButton.addEventListener('click', () => (this.running ? this.cancel() : void this.run()));
     this.progress.hidden = true;
@@ -203,14 +192,7 @@ export class BnCnn extends BnElement {
         }));
       }
     });
-    const legend = el('div', 'legend');
-    NAMES.forEach((name, i) => {
-      const key = el('span', 'key');
-      const sw = el('span', i === 0 ? 'swatch dashed' : 'swatch');
-      sw.style.borderColor = COLORS[i]!;
-      key.append(sw, name);
-      legend.append(key);
-    });
+    const legend = lineLegend(NAMES.map((name, i) => ({ name, color: COLORS[i]!, dashed: i === 0 })));
     this.chart.replaceChildren(el('figcaption', undefined, `Test accuracy during training (eval mode, ${this.data === 'digits' ? 'all 360' : '500 of the 1,000'} test images)`), legend, svg);
   }
 }

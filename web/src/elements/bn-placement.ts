@@ -10,7 +10,7 @@
 // thing measured, so it is ignored); `seed` is the first seed. Emits `bn-change` with
 // { dataset } when the learner picks a dataset, and `bn-result` with the summary after a run.
 import { numberAttr } from './base/attributes.js';
-import { el, svgEl, tableHead } from './base/dom.js';
+import { el, selectControl, svgEl, tableHead } from './base/dom.js';
 import { BnElement, defineElement } from './base/element.js';
 import { fmt } from './base/format.js';
 import { CHOICE_TEXT, DATASETS, parseConfig, sweepJob, type LabConfig, type LabDataset } from './training-lab/lab-state.js';
@@ -117,22 +117,11 @@ export class BnPlacement extends BnElement {
   private build(): void {
     this.built = true;
     const controls = el('div', 'controls');
-    const field = el('div', 'control-pair');
-    const label = el('label', undefined, 'Dataset');
-    const id = `pl${Math.random().toString(36).slice(2, 9)}`;
-    label.htmlFor = id;
-    this.datasetIn.id = id;
-    for (const d of DATASETS) {
-      const o = el('option', undefined, CHOICE_TEXT[d] ?? d);
-      o.value = d;
-      this.datasetIn.append(o);
-    }
-    this.datasetIn.addEventListener('change', () => {
+    const field = selectControl(this.datasetIn, 'Dataset', DATASETS.map((d) => [d, CHOICE_TEXT[d] ?? d] as const), (value) => {
       if (this.running) this.cancel();
-      this.setAttribute('dataset', this.datasetIn.value);
-      this.emit('change', { dataset: this.datasetIn.value as LabDataset });
+      this.setAttribute('dataset', value);
+      this.emit('change', { dataset: value as LabDataset });
     });
-    field.append(label, this.datasetIn);
     this.runButton.type = 'button';
     this.runButton.addEventListener('click', () => (this.running ? this.cancel() : void this.run()));
     this.progress.hidden = true;

@@ -8,7 +8,7 @@
 // the runs show. scripts/experiments/small-batches.mjs runs the same measurement headlessly.
 // Emits `bn-result` with the errors after a run.
 import { numberAttr, numberListAttr } from './base/attributes.js';
-import { el, svgEl, tableHead } from './base/dom.js';
+import { el, lineLegend, selectControl, svgEl, tableHead } from './base/dom.js';
 import { BnElement, defineElement } from './base/element.js';
 import { fmt } from './base/format.js';
 import { sweep } from '../jobs/pool.js';
@@ -90,22 +90,10 @@ export class BnSmallBatches extends BnElement {
   private build(): void {
     this.built = true;
     const controls = el('div', 'controls');
-    const field = el('div', 'control-pair');
-    const label = el('label', undefined, 'Network');
-    const id = `sb${Math.random().toString(36).slice(2, 9)}`;
-    label.htmlFor = id;
-    this.netIn.id = id;
-    for (const [value, text] of [['mlp', 'MLP (BatchNorm1d)'], ['cnn', 'CNN (BatchNorm2d)']] as const) {
-      const o = el('option', undefined, text);
-      o.value = value;
-      this.netIn.append(o);
-    }
-    this.netIn.addEventListener('change', () => {
+    controls.append(selectControl(this.netIn, 'Network', [['mlp', 'MLP (BatchNorm1d)'], ['cnn', 'CNN (BatchNorm2d)']], (value) => {
       if (this.running) this.cancel();
-      this.setAttribute('net', this.netIn.value);
-    });
-    field.append(label, this.netIn);
-    controls.append(field);
+      this.setAttribute('net', value);
+    }));
     this.runButton.type = 'button';
     this.runButton.addEventListener('click', () => (this.running ? this.cancel() : void this.run()));
     this.progress.hidden = true;
@@ -239,14 +227,7 @@ export class BnSmallBatches extends BnElement {
       }
       for (const [x, e] of pts) svg.append(svgEl('circle', { cx: x, cy: ly(e), r: 3, fill: COLORS[l], class: `dot dot-${l}` }));
     }
-    const legend = el('div', 'legend');
-    for (const l of LINES) {
-      const key = el('span', 'key');
-      const sw = el('span', l === 'batchStats' ? 'swatch dashed' : 'swatch');
-      sw.style.borderColor = COLORS[l];
-      key.append(sw, NAMES[l]);
-      legend.append(key);
-    }
+    const legend = lineLegend(LINES.map((l) => ({ name: NAMES[l], color: COLORS[l], dashed: l === 'batchStats' })));
     this.chart.replaceChildren(el('figcaption', undefined, `Test error after ${this.epochs} epochs, by batch size`), legend, svg);
   }
 

@@ -60,6 +60,41 @@ export function rangeControl(
   return { wrap, input, out };
 }
 
+/**
+ * `select` with a label and the choices [value, text], in a 'control-pair' box; `onChange` gets
+ * the value the reader picks.
+ */
+export function selectControl(
+  select: HTMLSelectElement, label: string, choices: readonly (readonly [string, string])[], onChange: (value: string) => void,
+): HTMLDivElement {
+  const wrap = el('div', 'control-pair');
+  const id = `s${Math.random().toString(36).slice(2, 9)}`;
+  const lab = el('label', undefined, label);
+  lab.htmlFor = id;
+  select.id = id;
+  for (const [value, text] of choices) {
+    const o = el('option', undefined, text);
+    o.value = value;
+    select.append(o);
+  }
+  select.addEventListener('change', () => onChange(select.value));
+  wrap.append(lab, select);
+  return wrap;
+}
+
+/** A chart legend: one key per line, its swatch in the line's colour (dashed like the line). */
+export function lineLegend(lines: readonly { name: string; color: string; dashed?: boolean }[]): HTMLDivElement {
+  const legend = el('div', 'legend');
+  for (const l of lines) {
+    const key = el('span', 'key');
+    const sw = el('span', l.dashed ? 'swatch dashed' : 'swatch');
+    sw.style.borderColor = l.color;
+    key.append(sw, l.name);
+    legend.append(key);
+  }
+  return legend;
+}
+
 /** Starts a download of `blob` as `name` through a temporary blob URL on an <a download>. */
 export function download(blob: Blob, name: string, host: Node): void {
   const a = document.createElement('a');
