@@ -3,7 +3,7 @@
 // that channel's whole H×W map in every example. Pick a feature/channel (radio buttons, or
 // hover/tap a cell) and its cells light up; the per-channel means are the engine's lastBatchMean.
 // Emits `bn-select` with { channel }.
-import { el } from './base/dom.js';
+import { el, part } from './base/dom.js';
 import { BnElement, defineElement } from './base/element.js';
 import { fmt, fmtList } from './base/format.js';
 
@@ -59,7 +59,7 @@ export class Bn1dVs2d extends BnElement {
     for (let n = 0; n < N1; n++) {
       for (let c = 0; c < C; c++) g1.append(this.cell(X1[n * C + c]!, c, this.cells1));
     }
-    left.append(el('figcaption', undefined, 'BatchNorm1d, input [N = 4, C = 3]: rows are examples, columns features'), g1);
+    left.append(part(el('figcaption', undefined, 'BatchNorm1d, input [N = 4, C = 3]: rows are examples, columns features'), 'caption'), g1);
 
     const right = el('figure', 'tensor');
     const g2 = el('div', 'grid2');
@@ -74,7 +74,7 @@ export class Bn1dVs2d extends BnElement {
       }
       g2.append(ex);
     }
-    right.append(el('figcaption', undefined, 'BatchNorm2d, input [N = 2, C = 3, H = 2, W = 2]: each example has 3 channel maps of 2×2'), g2);
+    right.append(part(el('figcaption', undefined, 'BatchNorm2d, input [N = 2, C = 3, H = 2, W = 2]: each example has 3 channel maps of 2×2'), 'caption'), g2);
 
     const figs = el('div', 'tensors');
     figs.append(left, right);

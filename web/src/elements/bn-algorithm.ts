@@ -5,14 +5,15 @@
 import { numberAttr, numberListAttr } from './base/attributes.js';
 import { batchStats } from './base/batch-stats.js';
 import { el } from './base/dom.js';
-import { BnElement, defineElement } from './base/element.js';
+import { BASE_ATTRIBUTES, BnElement, defineElement } from './base/element.js';
 import { fmtList, texNum } from './base/format.js';
 import type * as MathModule from './base/math.js';
 
 const DEFAULT = [4, 6, 8, 14];
 
 export class BnAlgorithm extends BnElement {
-  static observedAttributes = ['values', 'gamma', 'beta'];
+  static override observedAttributes = [...BASE_ATTRIBUTES, 'values', 'gamma', 'beta'];
+  protected override readonly defaultHeadingLevel = 4;
   private math: typeof MathModule | null = null;
 
   // KaTeX (77 KB gzipped) loads only on pages that show this element, beside the engine.
@@ -54,7 +55,7 @@ export class BnAlgorithm extends BnElement {
       worked.tabIndex = 0;
       worked.setAttribute('role', 'group');
       worked.setAttribute('aria-label', `${title}, with this batch’s numbers`);
-      li.append(el('h4', undefined, title), tex(formula, true), worked, el('p', 'note', note));
+      li.append(this.heading(title), tex(formula, true), worked, el('p', 'note', note));
       ol.append(li);
     }
     // Typeset like the steps above it (the numbers are also on the element, for scripts).

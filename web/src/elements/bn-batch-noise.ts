@@ -7,8 +7,8 @@
 // would give. The spread per size is the engine's standard deviation of those x̂ (lab.standardize).
 // Emits `bn-change` with { seed, example } when the learner draws new batches or picks an example.
 import { choiceAttr, numberAttr, numberListAttr } from './base/attributes.js';
-import { el, rangeControl, svgEl, tableHead } from './base/dom.js';
-import { BnElement, defineElement } from './base/element.js';
+import { el, part, rangeControl, svgEl, tableHead } from './base/dom.js';
+import { BASE_ATTRIBUTES, BnElement, defineElement } from './base/element.js';
 import { fmt } from './base/format.js';
 import { axisDomain } from './base/number-line.js';
 import { BatchDrawer, batchSeed } from './base/measure.js';
@@ -80,15 +80,15 @@ async function loadData(lab: Lab, source: Source): Promise<Data> {
 }
 
 export class BnBatchNoise extends BnElement {
-  static observedAttributes = ['sizes', 'draws', 'seed', 'dataset', 'feature', 'example'];
+  static override observedAttributes = [...BASE_ATTRIBUTES, 'sizes', 'draws', 'seed', 'dataset', 'feature', 'example'];
   protected override readonly rerenderOnResize = true;
   private data: Data | null = null;
   private loading: Source | null = null;
   private result: Result | null = null;
   private built = false;
   private readonly intro = el('div', 'noise-intro');
-  private readonly controls = el('div', 'controls');
-  private readonly plot = el('div', 'plot');
+  private readonly controls = part(el('div', 'controls'), 'controls');
+  private readonly plot = part(el('div', 'plot'), 'plot');
   private readonly legend = el('p', 'hint');
   private readonly table = el('table', 'nums noise-table');
   private readonly summary = el('p', 'noise-summary');
@@ -266,7 +266,7 @@ export class BnBatchNoise extends BnElement {
   }
 
   private fillTable(r: Result): void {
-    const caption = el('caption', undefined, `The example’s x̂ over ${this.draws} random batches of each size: standard deviation (SD), extremes, and the previous size’s SD divided by this one’s (SD ratio)`);
+    const caption = part(el('caption', undefined, `The example’s x̂ over ${this.draws} random batches of each size: standard deviation (SD), extremes, and the previous size’s SD divided by this one’s (SD ratio)`), 'caption');
     const thead = tableHead(['batch size m', 'SD of x̂', 'lowest', 'highest', 'SD ratio']);
     const body = el('tbody');
     r.rows.forEach((row, i) => {

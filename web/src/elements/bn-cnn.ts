@@ -6,8 +6,8 @@
 // channel's mean and variance in a batch (the batch × the positions of its map: the 1d-vs-2d
 // picture, at the real sizes). Emits `bn-result` { dataset, steps, accuracy: [none, batch] }.
 import { numberAttr } from './base/attributes.js';
-import { el, lineLegend, selectControl, svgEl } from './base/dom.js';
-import { BnElement, defineElement } from './base/element.js';
+import { el, lineLegend, part, selectControl, svgEl } from './base/dom.js';
+import { BASE_ATTRIBUTES, BnElement, defineElement } from './base/element.js';
 import { fmt } from './base/format.js';
 import { sweep } from '../jobs/pool.js';
 import { runJobsInThread, type TrainingJob, type TrainingProgress, type TrainingResult } from '../jobs/job.js';
@@ -24,7 +24,7 @@ const SHAPES: Record<CnnDataset, { side: number; text: string }> = {
 };
 
 export class BnCnn extends BnElement {
-  static observedAttributes = ['dataset', 'steps', 'seed'];
+  static override observedAttributes = [...BASE_ATTRIBUTES, 'dataset', 'steps', 'seed'];
   protected override readonly rerenderOnResize = true;
   private built = false;
   private generation = 0;
@@ -67,7 +67,7 @@ export class BnCnn extends BnElement {
 
   private build(): void {
     this.built = true;
-    const controls = el('div', 'controls');
+    const controls = part(el('div', 'controls'), 'controls');
     const field = selectControl(this.dataIn, 'Dataset', [['digits', 'digits (8×8)'], ['fashion-mnist', 'Fashion-MNIST (28×28)']], (value) => {
       if (this.running) this.cancel();
       this.setAttribute('dataset', value);
@@ -173,7 +173,7 @@ export class BnCnn extends BnElement {
     const steps = this.steps;
     const lx = (s: number) => left + (s / steps) * (W - left - right);
     const ly = (a: number) => padTop + (1 - a) * (H - padTop - bottom);
-    const svg = svgEl('svg', { viewBox: `0 0 ${W} ${H}`, width: W, height: H, class: 'cnn-chart', role: 'img' });
+    const svg = svgEl('svg', { viewBox: `0 0 ${W} ${H}`, width: W, height: H, class: 'cnn-chart', role: 'img', part: 'plot' });
     svg.setAttribute('aria-label', `Test accuracy by step. ${this.curves.map((c, i) => `${NAMES[i]}: ${c.acc.length ? `${fmt(100 * c.acc[c.acc.length - 1]!, 1)}% at step ${c.step[c.step.length - 1]}` : 'no evaluation yet'}`).join('; ')}.`);
     for (const a of [0, 0.25, 0.5, 0.75, 1]) {
       svg.append(svgEl('line', { x1: left, x2: W - right, y1: ly(a), y2: ly(a), class: 'grid' }));
@@ -193,7 +193,7 @@ export class BnCnn extends BnElement {
       }
     });
     const legend = lineLegend(NAMES.map((name, i) => ({ name, color: COLORS[i]!, dashed: i === 0 })));
-    this.chart.replaceChildren(el('figcaption', undefined, `Test accuracy during training (eval mode, ${this.data === 'digits' ? 'all 360' : '500 of the 1,000'} test images)`), legend, svg);
+    this.chart.replaceChildren(part(el('figcaption', undefined, `Test accuracy during training (eval mode, ${this.data === 'digits' ? 'all 360' : '500 of the 1,000'} test images)`), 'caption'), legend, svg);
   }
 }
 

@@ -4,7 +4,7 @@
 // batch (code-pytorch.ts, written by tests/fixtures/gen_bn_code.mjs, which ran the PyTorch code
 // shown here, unchanged) and their largest difference. The weights download as weights.json,
 // the file the PyTorch code reads, so a reader can run it too.
-import { download, el, tableHead } from './base/dom.js';
+import { download, el, part, tableHead } from './base/dom.js';
 import { BnElement, defineElement } from './base/element.js';
 import { fmt, fmtMeasured } from './base/format.js';
 import { JS_CODE, PYTORCH_CODE, codeModel, codeOutputs, codeWeights } from './code-example.js';
@@ -19,7 +19,7 @@ export class BnCode extends BnElement {
       pre.tabIndex = 0;
       pre.setAttribute('aria-label', `${title} code`);
       pre.append(el('code', undefined, code));
-      fig.append(el('figcaption', undefined, title), pre);
+      fig.append(part(el('figcaption', undefined, title), 'caption'), pre);
       cols.append(fig);
     }
     const button = el('button', undefined, 'Run the JavaScript version');
@@ -56,7 +56,7 @@ export class BnCode extends BnElement {
         worst = Math.max(worst, Math.abs(train[i]! - PYTORCH_TRAIN[i]!), Math.abs(evalOut[i]! - PYTORCH_EVAL[i]!));
       }
       const table = el('table', 'nums');
-      table.append(el('caption', undefined, `Outputs [4, 2]: the engine’s, computed just now, and PyTorch ${PYTORCH_VERSION}’s for the same weights and batch`));
+      table.append(part(el('caption', undefined, `Outputs [4, 2]: the engine’s, computed just now, and PyTorch ${PYTORCH_VERSION}’s for the same weights and batch`), 'caption'));
       const thead = tableHead(['example', 'model.train(): engine', 'PyTorch', 'model.eval(): engine', 'PyTorch']);
       const tbody = el('tbody');
       const pair = (y: Float32Array, n: number) => `${fmt(y[2 * n]!, 4)}, ${fmt(y[2 * n + 1]!, 4)}`;

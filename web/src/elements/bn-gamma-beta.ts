@@ -3,15 +3,15 @@
 // batch once with γ = 1, β = 0 (x̂) and once with those values (y), and the element shows y = x.
 import { numberListAttr } from './base/attributes.js';
 import { batchStats } from './base/batch-stats.js';
-import { el } from './base/dom.js';
-import { BnElement, defineElement } from './base/element.js';
+import { el, part } from './base/dom.js';
+import { BASE_ATTRIBUTES, BnElement, defineElement } from './base/element.js';
 import { fmt, fmtList } from './base/format.js';
 import { dotAxis } from './base/number-line.js';
 
 const DEFAULT = [2, 4, 8, 10];
 
 export class BnGammaBeta extends BnElement {
-  static observedAttributes = ['values'];
+  static override observedAttributes = [...BASE_ATTRIBUTES, 'values'];
   protected override readonly rerenderOnResize = true;
 
   protected render(): void {
@@ -53,7 +53,7 @@ export class BnGammaBeta extends BnElement {
       undefined,
       this.drawingWidth(),
     );
-    const plot = el('div', 'plot');
+    const plot = part(el('div', 'plot'), 'plot');
     plot.append(svg);
     const verdict = el('p', 'verdict');
     verdict.textContent = `Largest difference between y and x: ${worst < 5e-4 ? 'below 0.0005 (float round-off)' : fmt(worst, 4)}. The layer has undone its own normalisation.`;

@@ -10,8 +10,8 @@
 // thing measured, so it is ignored); `seed` is the first seed. Emits `bn-change` with
 // { dataset } when the learner picks a dataset, and `bn-result` with the summary after a run.
 import { numberAttr } from './base/attributes.js';
-import { el, selectControl, svgEl, tableHead } from './base/dom.js';
-import { BnElement, defineElement } from './base/element.js';
+import { el, part, selectControl, svgEl, tableHead } from './base/dom.js';
+import { BASE_ATTRIBUTES, BnElement, defineElement } from './base/element.js';
 import { fmt } from './base/format.js';
 import { CHOICE_TEXT, DATASETS, parseConfig, sweepJob, type LabConfig, type LabDataset } from './training-lab/lab-state.js';
 import { niceStep, placementVerdict, type Metric, type Summary, type Verdict } from './base/measure.js';
@@ -56,7 +56,7 @@ function outcome(seed: number, r: TrainingResult): Outcome {
 }
 
 export class BnPlacement extends BnElement {
-  static observedAttributes = ['dataset', 'seeds', 'steps', 'noise', 'batch-size', 'lr', 'activation', 'layers', 'neurons', 'init', 'init-scale', 'seed'];
+  static override observedAttributes = [...BASE_ATTRIBUTES, 'dataset', 'seeds', 'steps', 'noise', 'batch-size', 'lr', 'activation', 'layers', 'neurons', 'init', 'init-scale', 'seed'];
   protected override readonly rerenderOnResize = true;
   private built = false;
   private generation = 0;
@@ -116,7 +116,7 @@ export class BnPlacement extends BnElement {
 
   private build(): void {
     this.built = true;
-    const controls = el('div', 'controls');
+    const controls = part(el('div', 'controls'), 'controls');
     const field = selectControl(this.datasetIn, 'Dataset', DATASETS.map((d) => [d, CHOICE_TEXT[d] ?? d] as const), (value) => {
       if (this.running) this.cancel();
       this.setAttribute('dataset', value);
@@ -311,7 +311,7 @@ export class BnPlacement extends BnElement {
   /** Each seed's dot per placement, pairs joined, mean marked and ± one standard deviation drawn. */
   private strip(groups: Group[], key: 'accuracy' | 'loss', metric: Metric, title: string): HTMLElement {
     const fig = el('figure', 'placement-fig');
-    const cap = el('figcaption', undefined, title);
+    const cap = part(el('figcaption', undefined, title), 'caption');
     const W = Math.max(260, Math.min(420, this.figureWidth()));
     const left = 96;
     const right = 16;
@@ -328,7 +328,7 @@ export class BnPlacement extends BnElement {
     lo = Math.floor(lo / step) * step;
     hi = Math.ceil(hi / step) * step;
     const x = (v: number) => left + ((v - lo) / (hi - lo)) * (W - left - right);
-    const svg = svgEl('svg', { viewBox: `0 0 ${W} ${h}`, class: 'axis placement-strip', role: 'img' });
+    const svg = svgEl('svg', { viewBox: `0 0 ${W} ${h}`, class: 'axis placement-strip', role: 'img', part: 'plot' });
     const said = groups.map((g) => `${g.name}: mean ${fmt(g[key].mean * metric.scale, metric.digits)}${metric.unit}, standard deviation ${fmt(g[key].sd * metric.scale, metric.digits)}`).join('; ');
     svg.append(svgEl('title', {}, `${title} of each seed's run, per placement. ${said}.`));
     const axisY = top + 2 * rowH;
@@ -368,7 +368,7 @@ export class BnPlacement extends BnElement {
 
   private fillTable(groups: Group[]): void {
     const n = this.results.length;
-    const caption = el('caption', undefined, `Final test results over ${n} seed${n === 1 ? '' : 's'} (mean ± standard deviation)`);
+    const caption = part(el('caption', undefined, `Final test results over ${n} seed${n === 1 ? '' : 's'} (mean ± standard deviation)`), 'caption');
     const thead = tableHead(['placement', 'test accuracy', 'test loss']);
     const body = el('tbody');
     const perSeed = el('ul', 'per-seed');

@@ -8,8 +8,8 @@
 // the runs show. scripts/experiments/small-batches.mjs runs the same measurement headlessly.
 // Emits `bn-result` with the errors after a run.
 import { numberAttr, numberListAttr } from './base/attributes.js';
-import { el, lineLegend, selectControl, svgEl, tableHead } from './base/dom.js';
-import { BnElement, defineElement } from './base/element.js';
+import { el, lineLegend, part, selectControl, svgEl, tableHead } from './base/dom.js';
+import { BASE_ATTRIBUTES, BnElement, defineElement } from './base/element.js';
 import { fmt } from './base/format.js';
 import { sweep } from '../jobs/pool.js';
 import { runJobsInThread, type TrainingJob, type TrainingResult } from '../jobs/job.js';
@@ -35,7 +35,7 @@ const LINES: readonly Line[] = [...SMALL_BATCH_NORMS, 'batchStats'];
 type Errors = Record<Line, number[]>;
 
 export class BnSmallBatches extends BnElement {
-  static observedAttributes = ['net', 'epochs', 'batch-sizes', 'seed'];
+  static override observedAttributes = [...BASE_ATTRIBUTES, 'net', 'epochs', 'batch-sizes', 'seed'];
   protected override readonly rerenderOnResize = true;
   private built = false;
   private generation = 0;
@@ -89,7 +89,7 @@ export class BnSmallBatches extends BnElement {
 
   private build(): void {
     this.built = true;
-    const controls = el('div', 'controls');
+    const controls = part(el('div', 'controls'), 'controls');
     controls.append(selectControl(this.netIn, 'Network', [['mlp', 'MLP (BatchNorm1d)'], ['cnn', 'CNN (BatchNorm2d)']], (value) => {
       if (this.running) this.cancel();
       this.setAttribute('net', value);
@@ -207,7 +207,7 @@ export class BnSmallBatches extends BnElement {
     const yMax = Math.min(1, Math.ceil(top / step - 1e-9) * step);
     const lx = (b: number) => left + ((Math.log2(b) - Math.log2(bs[0]!)) / (Math.log2(bs[bs.length - 1]!) - Math.log2(bs[0]!))) * (W - left - right);
     const ly = (e: number) => padTop + (1 - e / yMax) * (H - padTop - bottom);
-    const svg = svgEl('svg', { viewBox: `0 0 ${W} ${H}`, width: W, height: H, class: 'small-batches-chart', role: 'img' });
+    const svg = svgEl('svg', { viewBox: `0 0 ${W} ${H}`, width: W, height: H, class: 'small-batches-chart', role: 'img', part: 'plot' });
     const NAMES = lineNames(this.resultNet);
     svg.setAttribute('aria-label', `Test error by batch size. ${LINES.map((l) => `${NAMES[l]}: ${bs.map((b, i) => `${b}: ${pct(errors[l][i]!)}`).join(', ')}`).join('. ')}.`);
     for (let k = 0; k * step <= yMax + 1e-9; k++) {
@@ -228,7 +228,7 @@ export class BnSmallBatches extends BnElement {
       for (const [x, e] of pts) svg.append(svgEl('circle', { cx: x, cy: ly(e), r: 3, fill: COLORS[l], class: `dot dot-${l}` }));
     }
     const legend = lineLegend(LINES.map((l) => ({ name: NAMES[l], color: COLORS[l], dashed: l === 'batchStats' })));
-    this.chart.replaceChildren(el('figcaption', undefined, `Test error after ${this.epochs} epochs, by batch size`), legend, svg);
+    this.chart.replaceChildren(part(el('figcaption', undefined, `Test error after ${this.epochs} epochs, by batch size`), 'caption'), legend, svg);
   }
 
   private fillTable(errors: Errors): void {
@@ -247,7 +247,7 @@ export class BnSmallBatches extends BnElement {
     });
     const NAMES = lineNames(this.resultNet);
     this.table.replaceChildren(
-      el('caption', undefined, 'Test error (100% − accuracy) per batch size'),
+      part(el('caption', undefined, 'Test error (100% − accuracy) per batch size'), 'caption'),
       tableHead(['batch size', ...LINES.map((l) => NAMES[l])]),
       body,
     );

@@ -3,15 +3,15 @@
 // use the arrow keys). Before (x) and after (z) share one axis, joined by thin lines.
 // Emits `bn-change` with { values } whenever the values change.
 import { numberListAttr } from './base/attributes.js';
-import { el, svgEl } from './base/dom.js';
-import { BnElement, defineElement } from './base/element.js';
+import { el, part, svgEl } from './base/dom.js';
+import { BASE_ATTRIBUTES, BnElement, defineElement } from './base/element.js';
 import { fmt, fmtList } from './base/format.js';
 import { axisDomain, dotAxis } from './base/number-line.js';
 
 const DEFAULT = [2, 4, 4, 4, 5, 5, 7, 9];
 
 export class BnStandardize extends BnElement {
-  static observedAttributes = ['values'];
+  static override observedAttributes = [...BASE_ATTRIBUTES, 'values'];
   protected override readonly rerenderOnResize = true;
   private values: number[] = [...DEFAULT];
   private input!: HTMLInputElement;
@@ -49,7 +49,7 @@ export class BnStandardize extends BnElement {
     this.error.setAttribute('role', 'alert');
     this.stats = el('dl', 'stats');
     this.stats.setAttribute('aria-live', 'polite');
-    this.plot = el('div', 'plot');
+    this.plot = part(el('div', 'plot'), 'plot');
     this.zLine = el('p', 'mono z-line');
     this.content.replaceChildren(label, this.input, hint, this.error, this.stats, this.plot, this.zLine);
   }

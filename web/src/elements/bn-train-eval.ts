@@ -5,8 +5,8 @@
 // batch of one value runs in eval mode (works) and in training mode (the engine's RangeError).
 // Emits `bn-change` with { momentum }.
 import { numberAttr } from './base/attributes.js';
-import { el, rangeControl, svgEl } from './base/dom.js';
-import { BnElement, defineElement } from './base/element.js';
+import { el, part, rangeControl, svgEl } from './base/dom.js';
+import { BASE_ATTRIBUTES, BnElement, defineElement } from './base/element.js';
 import { fmt } from './base/format.js';
 import type { BatchNorm1d } from '../engine/layers.js';
 import { gaussian, mulberry32 } from '../engine/random.js';
@@ -21,13 +21,14 @@ function sampler(seed: number): () => number {
 }
 
 export class BnTrainEval extends BnElement {
-  static observedAttributes = ['momentum', 'batch'];
+  static override observedAttributes = [...BASE_ATTRIBUTES, 'momentum', 'batch'];
+  protected override readonly defaultHeadingLevel = 4;
   private bn: BatchNorm1d | null = null;
   private draw: () => number = sampler(7);
   private history: { mean: number; var: number }[] = [];
   private last: { mean: number; var: number } | null = null;
   private built = false;
-  private chart = el('div', 'plot');
+  private chart = part(el('div', 'plot'), 'plot');
   private status = el('dl', 'stats');
   private single = el('div', 'single');
   private momentumIn?: HTMLInputElement;
@@ -48,7 +49,7 @@ export class BnTrainEval extends BnElement {
 
   private build(): void {
     this.built = true;
-    const controls = el('div', 'controls');
+    const controls = part(el('div', 'controls'), 'controls');
     const m = rangeControl('momentum', 0.01, 1, 0.01, this.momentum, (v) => {
       this.setAttribute('momentum', String(v));
       this.emit('change', { momentum: v });
@@ -67,7 +68,7 @@ export class BnTrainEval extends BnElement {
     buttons.append(next, ten, reset);
     controls.append(m.wrap, buttons);
     this.status.setAttribute('aria-live', 'polite');
-    const h = el('h4', undefined, 'A batch of one value, x = [3]');
+    const h = this.heading('A batch of one value, x = [3]');
     this.content.replaceChildren(controls, this.status, this.chart, h, this.single);
   }
 

@@ -4,15 +4,15 @@
 // Emits `bn-change` with { gamma, beta } when a control moves.
 import { numberAttr } from './base/attributes.js';
 import { batchStats } from './base/batch-stats.js';
-import { el, rangeControl, tableHead } from './base/dom.js';
-import { BnElement, defineElement } from './base/element.js';
+import { el, part, rangeControl, tableHead } from './base/dom.js';
+import { BASE_ATTRIBUTES, BnElement, defineElement } from './base/element.js';
 import { fmt, fmtList } from './base/format.js';
 import { dotAxis } from './base/number-line.js';
 
 const X = [2, 4, 8, 10];
 
 export class BnWorkedExample extends BnElement {
-  static observedAttributes = ['gamma', 'beta'];
+  static override observedAttributes = [...BASE_ATTRIBUTES, 'gamma', 'beta'];
   protected override readonly rerenderOnResize = true;
   private gammaIn?: HTMLInputElement;
   private betaIn?: HTMLInputElement;
@@ -25,7 +25,7 @@ export class BnWorkedExample extends BnElement {
 
   protected render(): void {
     if (!this.gammaIn) {
-      const controls = el('div', 'controls');
+      const controls = part(el('div', 'controls'), 'controls');
       const g = rangeControl('γ (scale)', -3, 3, 0.1, this.gamma, (v) => this.set('gamma', v));
       const b = rangeControl('β (shift)', -3, 3, 0.1, this.beta, (v) => this.set('beta', v));
       [this.gammaIn, this.gammaOut, this.betaIn, this.betaOut] = [g.input, g.out, b.input, b.out];
@@ -41,7 +41,7 @@ export class BnWorkedExample extends BnElement {
     const s = batchStats(this.lab!, X, gamma, beta);
 
     const table = el('table', 'nums');
-    const cap = el('caption', undefined, `Each value through the layer (γ = ${fmt(gamma, 2)}, β = ${fmt(beta, 2)})`);
+    const cap = part(el('caption', undefined, `Each value through the layer (γ = ${fmt(gamma, 2)}, β = ${fmt(beta, 2)})`), 'caption');
     table.append(cap, tableHead(['', 'x', 'x̂ = (x − μ)/√(σ² + ε)', 'y = γx̂ + β']), el('tbody'));
     X.forEach((x, i) => {
       const tr = el('tr');
@@ -61,7 +61,7 @@ export class BnWorkedExample extends BnElement {
       undefined,
       this.drawingWidth(),
     );
-    const plot = el('div', 'plot');
+    const plot = part(el('div', 'plot'), 'plot');
     plot.append(svg);
     const erratum = el('aside', 'erratum');
     erratum.append(el('strong', undefined, 'A misprint in the original lesson. '));

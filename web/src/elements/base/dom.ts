@@ -10,6 +10,19 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: st
   return e;
 }
 
+/**
+ * The shadow parts a host page can restyle with ::part() (docs/theming.md): the element's painted
+ * box, its drawings, its rows of controls, and the captions of its figures and tables.
+ */
+export const PARTS = ['surface', 'plot', 'controls', 'caption'] as const;
+export type PartName = (typeof PARTS)[number];
+
+/** Names `e` as one of the element's shadow parts; returns `e`. */
+export function part<T extends Element>(e: T, name: PartName): T {
+  e.setAttribute('part', name);
+  return e;
+}
+
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
 /** document.createElementNS for SVG, with attributes set one by one (never parsed as markup). */
@@ -20,10 +33,14 @@ export function svgEl<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Recor
   return e;
 }
 
-/** A table's header row: one column header (scope="col") per label. */
+/** A table's header row: one column header (scope="col") per label; an empty label is a plain corner cell. */
 export function tableHead(labels: readonly string[]): HTMLTableSectionElement {
   const row = el('tr');
   for (const label of labels) {
+    if (label === '') {
+      row.append(el('td'));
+      continue;
+    }
     const th = el('th', undefined, label);
     th.scope = 'col';
     row.append(th);

@@ -1,8 +1,9 @@
 // The base every <bn-*> element extends: a shadow root with the elements' stylesheet (an external
-// file: pages run under a strict CSP, so no inline <style>), the page's shared engine instance,
-// rendering once it is loaded and again when observed attributes (or, for drawings, the width)
-// change, and typed bn-* events.
+// file: pages run under a strict CSP, so no inline <style>), the attributes every element reads
+// (theme, heading-level), the page's shared engine instance, rendering once it is loaded and
+// again when observed attributes (or, for drawings, the width) change, and typed bn-* events.
 import type { Lab } from '../../engine/lab.js';
+import { choiceAttr, numberAttr } from './attributes.js';
 import { AXIS_W } from './number-line.js';
 import { pageLab } from './page-lab.js';
 
@@ -13,10 +14,51 @@ export const THEME_URL = new URL('./theme.css?no-inline', import.meta.url).href;
 /** URL of the engine-driven elements' stylesheet (dist/elements/elements.css). */
 export const STYLESHEET_URL = new URL('../elements.css?no-inline', import.meta.url).href;
 
+/** The attributes every element observes, before its own: its colour theme and its headings' level. */
+export const BASE_ATTRIBUTES: readonly string[] = ['theme', 'heading-level'];
+
+/** The values of the `theme` attribute; `auto` (the default) follows the host page. */
+export const THEMES = ['light', 'dark', 'auto'] as const;
+export type Theme = (typeof THEMES)[number];
+
+/**
+ * Whether an element with this `theme` attribute paints dark: `light` and `dark` say so; `auto`
+ * (anything else) follows the host's computed `color-scheme` (which inherits from the page) when
+ * it names one scheme, and the reader's system preference when the host names none (`normal`)
+ * or both (`light dark`, where the browser itself would follow the system).
+ */
+export function isDark(theme: string | null, hostColorScheme: string, systemDark: boolean): boolean {
+  const t = choiceAttr<Theme>(theme, THEMES, 'auto');
+  if (t !== 'auto') return t === 'dark';
+  const words = hostColorScheme.split(/\s+/);
+  const dark = words.includes('dark');
+  return dark !== words.includes('light') ? dark : systemDark;
+}
+
+/** Each connected element's theme update, run by one listener when the system preference changes. */
+const followers = new Map<BnBase, () => void>();
+let systemQuery: MediaQueryList | null = null;
+
+function followSystemScheme(element: BnBase, applyTheme: () => void): void {
+  if (typeof matchMedia === 'undefined') return;
+  if (!systemQuery) {
+    systemQuery = matchMedia('(prefers-color-scheme: dark)');
+    systemQuery.addEventListener('change', () => {
+      for (const [f, apply] of followers) {
+        if (f.isConnected) apply();
+        else followers.delete(f);
+      }
+    });
+  }
+  followers.set(element, applyTheme);
+}
+
 /**
  * What every <bn-*> element is, the training lab included: an open shadow root that links the
  * theme and then the element's own stylesheets (external files: pages run under a strict CSP,
- * so no inline <style>), and composed, bubbling bn-* events that host pages can follow.
+ * so no inline <style>), a painted surface in the light or dark theme (the `dark` custom state,
+ * `:host(:state(dark))`, selects the dark tokens), headings at the level the host asks for, and
+ * composed, bubbling bn-* events that host pages can follow.
  */
 /**
  * HTMLElement, or a stand-in where there is no DOM (Node, server-side rendering): importing the
@@ -30,7 +72,12 @@ export function defineElement(name: string, element: CustomElementConstructor): 
 }
 
 export abstract class BnBase extends ElementBase {
+  static observedAttributes: readonly string[] = BASE_ATTRIBUTES;
   protected readonly root: ShadowRoot;
+  /** The level of the element's headings when the host sets no heading-level (2 to 6). */
+  protected readonly defaultHeadingLevel: number = 3;
+  private readonly internals: ElementInternals | null;
+  private dark: boolean | null = null;
 
   protected constructor(stylesheets: readonly string[]) {
     super();
@@ -40,6 +87,77 @@ export abstract class BnBase extends ElementBase {
       link.rel = 'stylesheet';
       link.href = href;
       this.root.append(link);
+    }
+    this.internals = typeof this.attachInternals === 'function' ? this.attachInternals() : null;
+    // The host's color-scheme has no change event. This empty span inherits it and transitions
+    // it (theme.css), so a page that switches its scheme (a toggle, a class on an ancestor)
+    // starts a transition here, and the element follows.
+    const probe = document.createElement('span');
+    probe.className = 'scheme-probe';
+    probe.setAttribute('aria-hidden', 'true');
+    probe.addEventListener('transitionrun', () => this.applyTheme());
+    this.root.append(probe);
+  }
+
+  connectedCallback(): void {
+    followSystemScheme(this, () => this.applyTheme());
+    this.applyTheme();
+  }
+
+  attributeChangedCallback(name: string, old: string | null, value: string | null): void {
+    if (old === value) return;
+    if (name === 'theme') this.applyTheme();
+    else if (name === 'heading-level') this.relevelHeadings();
+  }
+
+  /** True when the element paints its dark theme (after `theme`, the host page and the system). */
+  get isDark(): boolean {
+    return this.dark ?? false;
+  }
+
+  /** Sets the `dark` custom state from the theme attribute, the host's color-scheme and the system. */
+  private applyTheme(): void {
+    if (!this.isConnected) return;
+    const dark = isDark(this.getAttribute('theme'), getComputedStyle(this).colorScheme, matchMedia('(prefers-color-scheme: dark)').matches);
+    if (dark === this.dark) return;
+    this.dark = dark;
+    const states = this.internals?.states;
+    if (states) {
+      if (dark) states.add('dark');
+      else states.delete('dark');
+    }
+    this.themeChanged();
+  }
+
+  /** Called when the painted theme changes (e.g. for canvases, which do not follow CSS). */
+  protected themeChanged(): void {}
+
+  /** The level of the element's top headings: the heading-level attribute (2 to 6), or its default. */
+  protected headingLevel(): number {
+    return Math.round(numberAttr(this.getAttribute('heading-level'), this.defaultHeadingLevel, 2, 6));
+  }
+
+  /**
+   * A heading at the element's level (`heading-level`) plus `depth`, capped at 6; it follows
+   * later changes of the attribute. Style it through its class, never its tag.
+   */
+  protected heading(text: string, depth = 0): HTMLHeadingElement {
+    const h = document.createElement(`h${Math.min(6, this.headingLevel() + depth)}`) as HTMLHeadingElement;
+    h.className = 'heading';
+    h.dataset.depth = String(depth);
+    h.textContent = text;
+    return h;
+  }
+
+  /** Swaps each heading for one of the new level, keeping its attributes and children. */
+  private relevelHeadings(): void {
+    for (const h of Array.from(this.root.querySelectorAll<HTMLElement>('.heading[data-depth]'))) {
+      const tag = `h${Math.min(6, this.headingLevel() + Number(h.dataset.depth))}`;
+      if (h.localName === tag) continue;
+      const next = document.createElement(tag);
+      for (const a of Array.from(h.attributes)) next.setAttribute(a.name, a.value);
+      next.append(...Array.from(h.childNodes));
+      h.replaceWith(next);
     }
   }
 
@@ -62,6 +180,7 @@ export abstract class BnElement extends BnBase {
     super([STYLESHEET_URL]);
     this.content = document.createElement('div');
     this.content.className = 'bn';
+    this.content.setAttribute('part', 'surface');
     this.root.append(this.content);
   }
 
@@ -87,7 +206,8 @@ export abstract class BnElement extends BnBase {
     return w > 0 ? Math.min(760, Math.max(260, Math.round(w))) : AXIS_W;
   }
 
-  connectedCallback(): void {
+  override connectedCallback(): void {
+    super.connectedCallback();
     if (!this.resizeObserver && typeof ResizeObserver !== 'undefined') {
       this.resizeObserver = new ResizeObserver((entries) => {
         const entry = entries[entries.length - 1];
@@ -117,7 +237,9 @@ export abstract class BnElement extends BnBase {
     return null;
   }
 
-  attributeChangedCallback(): void {
+  override attributeChangedCallback(name: string, old: string | null, value: string | null): void {
+    super.attributeChangedCallback(name, old, value);
+    if (name === 'theme' || name === 'heading-level') return;
     if (this.lab && this.isConnected) this.renderNow();
   }
 

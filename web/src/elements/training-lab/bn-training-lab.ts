@@ -5,13 +5,13 @@
 // every change is announced with a bn-change event carrying the whole state.
 //
 //   <bn-training-lab dataset="spiral" lr="0.1" layers="3" neurons="16"></bn-training-lab>
-import { el, tableHead } from '../base/dom.js';
+import { el, part, tableHead } from '../base/dom.js';
 import { fmt, fmtMeasured } from '../base/format.js';
 import { diagnose, type LayerHealth } from './health.js';
 import { DigitPad } from './digit-pad.js';
 import { NetworkDiagram } from './network-diagram.js';
 import { pageLab } from '../base/page-lab.js';
-import { BnBase, defineElement } from '../base/element.js';
+import { BASE_ATTRIBUTES, BnBase, defineElement } from '../base/element.js';
 import { sweep } from '../../jobs/pool.js';
 import { runJobsInThread, type TrainingJob, type TrainingResult } from '../../jobs/job.js';
 import { BoundaryMap } from './boundary-map.js';
@@ -204,9 +204,7 @@ function sweepCaption(what: string, values: number[], verdicts: { better: string
 }
 
 export class BnTrainingLab extends BnBase {
-  static get observedAttributes(): string[] {
-    return [...FIELDS.map((f) => f.attr), 'speed'];
-  }
+  static override observedAttributes = [...BASE_ATTRIBUTES, ...FIELDS.map((f) => f.attr), 'speed'];
 
   private config: LabConfig = { ...DEFAULTS };
   private worker: { postMessage(m: LabRequest): void; terminate(): void } | null = null;
@@ -257,8 +255,9 @@ export class BnTrainingLab extends BnBase {
     super([CHART_STYLESHEET, STYLESHEET]);
   }
 
-  connectedCallback(): void {
+  override connectedCallback(): void {
     if (!this.built) this.build();
+    super.connectedCallback();
     this.config = parseConfig((a) => this.getAttribute(a));
     this.setSpeed(parseSpeed(this.getAttribute('speed')));
     this.syncForm();
@@ -270,7 +269,8 @@ export class BnTrainingLab extends BnBase {
     this.worker = null;
   }
 
-  attributeChangedCallback(name: string, old: string | null, value: string | null): void {
+  override attributeChangedCallback(name: string, old: string | null, value: string | null): void {
+    super.attributeChangedCallback(name, old, value);
     if (this.reflecting || old === value || !this.built) return;
     if (name === 'speed') return this.setSpeed(parseSpeed(value));
     const field = FIELDS.find((f) => f.attr === name);
@@ -282,6 +282,11 @@ export class BnTrainingLab extends BnBase {
     this.configure();
   }
 
+  /** The theme attribute or the host's scheme switched the tokens: the canvases redraw too. */
+  protected override themeChanged(): void {
+    if (this.built) this.redrawAll();
+  }
+
   /** The current control state (a copy). */
   get state(): LabConfig {
     return { ...this.config };
@@ -289,10 +294,11 @@ export class BnTrainingLab extends BnBase {
 
   private build(): void {
     this.built = true;
+    // Canvases do not follow CSS: redraw when the system scheme changes the page's tokens.
     window.matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => this.redrawAll());
-    const wrap = el('div', 'lab');
+    const wrap = part(el('div', 'lab'), 'surface');
     // Controls, built from the state table.
-    const form = el('form', 'controls');
+    const form = part(el('form', 'controls'), 'controls');
     form.setAttribute('aria-label', 'Training lab controls');
     form.addEventListener('submit', (e) => e.preventDefault());
     for (const f of FIELDS) {
@@ -360,7 +366,7 @@ export class BnTrainingLab extends BnBase {
     RUN_NAMES.forEach((name, i) => {
       const panel = el('section', `run run-${i}`);
       panel.setAttribute('aria-label', name);
-      const h = el('h3', undefined, name);
+      const h = this.heading(name);
       const sw = el('span', 'swatch');
       sw.style.borderColor = RUN_COLORS[i]!;
       h.prepend(sw);
@@ -390,7 +396,7 @@ export class BnTrainingLab extends BnBase {
     // Covariate shift.
     const shift = el('section', 'shift');
     shift.append(
-      el('h3', undefined, 'Internal covariate shift'),
+      this.heading('Internal covariate shift'),
       el('p', 'note', 'The input of one unit in the last hidden layer, over training: its 15th, 50th and 85th percentiles in each batch (Ioffe & Szegedy 2015, Figure 1). Without BN this distribution moves whenever the layers below it change (internal covariate shift); with BN it is re-centred and re-scaled every batch. The paper used sigmoid units; its setting is one click away. Both charts share one y axis, so their spreads compare directly.'),
     );
     const paper = el('button', 'start', 'Use the paper’s setting');
@@ -405,7 +411,7 @@ export class BnTrainingLab extends BnBase {
     const nets = el('div', 'networks');
     this.diagrams.forEach((d, i) => {
       const box = el('figure', 'network-box');
-      box.append(el('figcaption', undefined, `${RUN_NAMES[i]}: each box is one hidden unit, the histogram of its inputs in the last batch (−4 to 4)`), d.element);
+      box.append(part(el('figcaption', undefined, `${RUN_NAMES[i]}: each box is one hidden unit, the histogram of its inputs in the last batch (−4 to 4)`), 'caption'), d.element);
       nets.append(box);
     });
     this.followText.setAttribute('role', 'status');
@@ -418,7 +424,7 @@ export class BnTrainingLab extends BnBase {
     // Sweeps.
     const sweeps = el('section', 'sweeps');
     sweeps.append(
-      el('h3', undefined, 'Sweeps'),
+      this.heading('Sweeps'),
       el('p', 'note', `Each point is ${SWEEP_SEEDS} fresh pairs of runs of ${SWEEP_STEPS} steps (${GAP_STEPS} in the batch-size sweep, long enough for both networks to fit their training set) with the controls above, one setting changed, for the seed above and the next ${SWEEP_SEEDS - 1}: in each pair the same data and initial weights with and without BN. The line is the mean over the seeds, the band one standard deviation either side; a verdict calls a difference only when it is larger than that seed-to-seed spread. A run whose loss blows up is marked “diverged”.`),
     );
     const sweepBar = el('div', 'transport');
@@ -447,7 +453,7 @@ export class BnTrainingLab extends BnBase {
     this.message.setAttribute('role', 'alert');
     // Draw a digit (the digits dataset only).
     this.drawSection.append(
-      el('h3', undefined, 'Draw a digit'),
+      this.heading('Draw a digit'),
       el('p', 'note', 'Train both networks on the digits, then draw a digit from 0 to 9 in the box: each network classifies your drawing in eval mode (BatchNorm with its running statistics), and then in training mode, where your one drawing is a batch of one.'),
       this.digitPad.element,
       this.prediction,
@@ -874,7 +880,7 @@ export class BnTrainingLab extends BnBase {
     chart.set(series, bands, marks);
     const verdicts = stats.map(([plain, bn]) => sweepVerdict(plain!, bn!));
     const thead = tableHead([what, `${RUN_NAMES[0]} (mean ± sd)`, `${RUN_NAMES[1]} (mean ± sd)`, 'verdict']);
-    const caption = el('caption', undefined, `Test accuracy after ${SWEEP_STEPS} steps, by ${kind === 'lr' ? 'learning rate' : 'initial weight scale'}, over ${SWEEP_SEEDS} seeds`);
+    const caption = part(el('caption', undefined, `Test accuracy after ${SWEEP_STEPS} steps, by ${kind === 'lr' ? 'learning rate' : 'initial weight scale'}, over ${SWEEP_SEEDS} seeds`), 'caption');
     const body = el('tbody');
     values.forEach((v, i) => {
       const tr = el('tr');
@@ -924,7 +930,7 @@ export class BnTrainingLab extends BnBase {
     const verdicts = stats.map(([plain, bn]) => gapVerdict(plain!, bn!));
     const chance = this.chance();
     const thead = tableHead(['batch size', `${RUN_NAMES[0]}: train / test`, 'gap', `${RUN_NAMES[1]}: train / test`, 'gap', 'verdict']);
-    const caption = el('caption', undefined, `Accuracy in eval mode on the training set and on the test set after ${GAP_STEPS} steps, and the gap between them in points (mean ± sd over ${SWEEP_SEEDS} seeds), by batch size`);
+    const caption = part(el('caption', undefined, `Accuracy in eval mode on the training set and on the test set after ${GAP_STEPS} steps, and the gap between them in points (mean ± sd over ${SWEEP_SEEDS} seeds), by batch size`), 'caption');
     const body = el('tbody');
     const gapCell = (s: SweepStats) => (s.n ? `${fmt(100 * s.mean, 1)} ± ${fmt(100 * s.sd, 1)}` : '–');
     values.forEach((v, i) => {

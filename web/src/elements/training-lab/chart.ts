@@ -157,11 +157,13 @@ export class LineChart {
     this.element = document.createElement('figure');
     this.element.className = 'chart';
     const cap = (this.caption = document.createElement('figcaption'));
+    cap.setAttribute('part', 'caption');
     cap.textContent = opts.title;
     this.legend = document.createElement('div');
     this.legend.className = 'legend';
     this.plotBox = document.createElement('div');
     this.plotBox.className = 'plot';
+    this.plotBox.setAttribute('part', 'plot');
     this.plotBox.setAttribute('role', 'img');
     this.plotBox.setAttribute('aria-label', this.summary());
     // The x under the cursor, over the plot's corner (in the legend it would reflow the figure).
