@@ -30,6 +30,8 @@ inline constexpr int kMaxGridSide = 1024;
 inline constexpr int kMaxGridPoints = 1 << 20;
 // Bins of Trainer::histograms.
 inline constexpr int kMaxBins = 4096;
+// Step sizes of one Trainer::probe_landscape call.
+inline constexpr int kMaxProbeSteps = 64;
 // Examples of a toy dataset.
 inline constexpr int kMaxToyExamples = 1 << 20;
 // evalEvery and evalLimit (and evaluate()'s limit): large enough to mean "never" / "all".

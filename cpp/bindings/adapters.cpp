@@ -402,6 +402,8 @@ TrainerPtr make_trainer(uintptr_t sizes, int nsizes, uintptr_t convs, int nconvs
   m.init = o.init;
   m.init_scale = o.init_scale;
   m.bn_momentum = o.bn_momentum;
+  m.noise_shift = o.noise_shift;
+  m.noise_scale = o.noise_scale;
   c.sgd.lr = o.lr;
   c.sgd.momentum = o.momentum;
   c.sgd.dampening = o.dampening;
@@ -456,6 +458,11 @@ Code trainer_unit_histograms(TrainerHandle& h, uintptr_t out, int layer, int bin
   return report(h.trainer.unit_histograms(mut_ptr<float>(out), layer, bins, lo, hi));
 }
 Code trainer_set_watch(TrainerHandle& h, int layer, int unit) { return report(h.trainer.set_watch(layer, unit)); }
+Code trainer_probe_landscape(TrainerHandle& h, uintptr_t etas, int n, uintptr_t out) {
+  if (n < 1 || n > kMaxProbeSteps)
+    return report(Status::range_error("stepSizes must hold 1 to " + std::to_string(kMaxProbeSteps) + " values, got " + std::to_string(n)));
+  return report(h.trainer.probe_landscape(ptr<float>(etas), n, mut_ptr<float>(out)));
+}
 int trainer_hidden_units(TrainerHandle& h, int layer) { return h.trainer.hidden_units(layer); }
 
 // ---- the module ------------------------------------------------------------------------------------

@@ -195,6 +195,9 @@ struct TrainerOptions {
   double image_width = 0;
   double kernel_size = 3;
   PoolKind pool = PoolKind::Max;
+  // Noisy BatchNorm (NetConfig::noise_shift / noise_scale): 0 and 1 add nothing.
+  double noise_shift = 0;
+  double noise_scale = 1;
 };
 
 // Keeps its datasets alive for as long as the trainer lives.
@@ -251,6 +254,8 @@ Code trainer_histograms(TrainerHandle& h, uintptr_t out, int bins, double lo, do
 // Per unit of hidden block `layer` (hidden_units(layer) × bins), and the watched unit.
 Code trainer_unit_histograms(TrainerHandle& h, uintptr_t out, int layer, int bins, double lo, double hi);
 Code trainer_set_watch(TrainerHandle& h, int layer, int unit);
+// etas: n floats, out: 2 + 2n floats, both staged on the heap (Trainer::probe_landscape).
+Code trainer_probe_landscape(TrainerHandle& h, uintptr_t etas, int n, uintptr_t out);
 int trainer_hidden_units(TrainerHandle& h, int layer);
 
 // ---- the module ------------------------------------------------------------------------------------

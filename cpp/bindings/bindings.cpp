@@ -148,7 +148,9 @@ EMSCRIPTEN_BINDINGS(batchnorm_lab) {
       .field("imageHeight", &a::TrainerOptions::image_height)
       .field("imageWidth", &a::TrainerOptions::image_width)
       .field("kernelSize", &a::TrainerOptions::kernel_size)
-      .field("pool", &a::TrainerOptions::pool);
+      .field("pool", &a::TrainerOptions::pool)
+      .field("noiseShift", &a::TrainerOptions::noise_shift)
+      .field("noiseScale", &a::TrainerOptions::noise_scale);
   value_object<a::Evaluation>("Evaluation")
       .field("code", &a::Evaluation::code)
       .field("loss", &a::Evaluation::loss)
@@ -224,6 +226,7 @@ EMSCRIPTEN_BINDINGS(batchnorm_lab) {
       .function("histograms", &a::trainer_histograms)
       .function("unitHistograms", &a::trainer_unit_histograms)
       .function("setWatch", &a::trainer_set_watch)
+      .function("probeLandscape", &a::trainer_probe_landscape)
       .function("hiddenUnits", &a::trainer_hidden_units);
 
   function("lastStatus", &a::last_status);

@@ -1,5 +1,6 @@
 #include "net.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "base/limits.h"
@@ -77,6 +78,13 @@ Status build_net(Net* out, const NetConfig& cfg) {
                                std::to_string(cfg.norms.size()));
   if (convs > static_cast<size_t>(kMaxConvBlocks))
     return Status::range_error("conv must have at most " + std::to_string(kMaxConvBlocks) + " blocks");
+  if (!(cfg.noise_shift >= 0 && cfg.noise_shift <= 1e3))
+    return Status::range_error("noise shift must be a number in [0, 1000]");
+  if (!(cfg.noise_scale >= 1 && cfg.noise_scale <= 1e3))
+    return Status::range_error("noise scale must be a number in [1, 1000]");
+  const bool noisy = cfg.noise_shift > 0 || cfg.noise_scale > 1;
+  if (noisy && std::find(cfg.norms.begin(), cfg.norms.end(), NormKind::Batch) == cfg.norms.end())
+    return Status::range_error("noise is injected after BatchNorm layers: it needs norm 'batch' in at least one block");
   Net m;
   m.model = std::make_shared<Sequential>();
   m.in_features = cfg.sizes.front();
@@ -92,14 +100,25 @@ Status build_net(Net* out, const NetConfig& cfg) {
     const NormKind kind = cfg.norms[cfg.norms.size() == 1 ? 0 : block];
     BN_TRY(make_norm(&norm, cfg, kind, shape, static_cast<int>(block)));
     auto act = std::make_shared<Activation>(cfg.activation);
+    // The noisy BatchNorm experiment: the noise follows the BatchNorm and stands in its place.
+    std::shared_ptr<ShiftScaleNoise> noise;
+    if (noisy && kind == NormKind::Batch) {
+      noise = std::make_shared<ShiftScaleNoise>(cfg.noise_shift, cfg.noise_scale, rng_for(0x4E015E00u + block).next_u64());
+      m.noises.push_back(noise.get());
+    }
     Module* act_input = producer.get();
     if (norm && cfg.placement == Placement::BeforeActivation) {
       m.model->add(norm);
       act_input = norm.get();
+      if (noise) {
+        m.model->add(noise);
+        act_input = noise.get();
+      }
       m.model->add(act);
     } else {
       m.model->add(act);
       if (norm) m.model->add(norm);
+      if (noise) m.model->add(noise);
     }
     m.act_inputs.push_back(act_input);
     m.act_channels.push_back(shape.dims[0]);

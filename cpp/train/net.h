@@ -18,6 +18,7 @@
 
 #include "base/rng.h"
 #include "nn/activation.h"
+#include "nn/noise.h"
 #include "nn/sequential.h"
 
 namespace bn {
@@ -64,6 +65,11 @@ struct NetConfig {
   int image_channels = 1, image_height = 0, image_width = 0;  // C·H·W must equal sizes[0]
   int kernel_size = 3;
   PoolKind pool = PoolKind::Max;
+  // "Noisy" BatchNorm (nn/noise.h): after every BatchNorm, in training mode, each channel is
+  // scaled by U(1, noise_scale) and shifted by U(-noise_shift, noise_shift), redrawn every step.
+  // noise_shift = 0 and noise_scale = 1 (the defaults) add nothing.
+  double noise_shift = 0;
+  double noise_scale = 1;
 };
 
 // The model plus typed views of its parts, for statistics.
@@ -80,6 +86,8 @@ struct Net {
   std::vector<Module*> act_inputs;
   std::vector<int> act_channels;
   std::vector<size_t> act_sizes;
+  // The noise after each BatchNorm of a noisy network (empty otherwise).
+  std::vector<ShiftScaleNoise*> noises;
 };
 
 Status build_net(Net* out, const NetConfig& cfg);

@@ -70,6 +70,8 @@ Status Trainer::init(const NetConfig& model, const TrainerConfig& cfg, DataView 
   train_ = train;
   test_ = test;
   order_rng_.seed(cfg.data_seed);
+  probe_rng_.seed(cfg.data_seed ^ 0x50524F4245ull);  // its own stream: probing leaves the batch order alone
+  probe_perm_.clear();
   // The vectors below are sized once, here; checked first so that a full heap refuses the trainer.
   if (void* probe = std::malloc((static_cast<size_t>(train.n) + static_cast<size_t>(cfg.batch_size)) * sizeof(int32_t) + kReserveBytes)) {
     std::free(probe);
@@ -314,6 +316,143 @@ Status Trainer::run(int steps) {
     }
   }
   return Status::ok();
+}
+
+Status Trainer::loss_and_grad(double* loss, bool* finite) {
+  const int b = cfg_.batch_size, k = net_.classes;
+  sgd_.zero_grad();
+  BN_TRY(net_.model->forward(batch_x_.data(), input_shape(b)));
+  const float* logits = net_.model->output().data();
+  *finite = true;
+  for (size_t i = 0; i < static_cast<size_t>(b) * static_cast<size_t>(k); ++i) *finite = *finite && std::isfinite(logits[i]);
+  if (!*finite) return Status::ok();
+  BN_TRY(cross_entropy(loss, grad_.data(), logits, batch_y_.data(), b, k));
+  if (!(*loss <= FLT_MAX)) {
+    *finite = false;
+    return Status::ok();
+  }
+  BN_TRY(net_.model->backward(grad_.data()));
+  std::vector<StateEntry> entries;
+  net_.model->state(entries, "");
+  for (const StateEntry& e : entries)
+    if (e.kind == StateEntry::Parameter)
+      for (size_t i = 0; i < e.grad->size(); ++i) *finite = *finite && std::isfinite((*e.grad)[i]);
+  return Status::ok();
+}
+
+Status Trainer::probe_landscape(const float* etas, int n, float* out) {
+  if (n < 1 || n > kMaxProbeSteps)
+    return Status::range_error("stepSizes must hold 1 to " + std::to_string(kMaxProbeSteps) + " values, got " + std::to_string(n));
+  for (int i = 0; i < n; ++i)
+    if (!(etas[i] > 0 && etas[i] <= 1e3))
+      return Status::range_error("stepSizes[" + std::to_string(i) + "] must be a number in (0, 1000]");
+  if (diverged()) return Status::state_error("this run diverged at step " + std::to_string(diverged_at_) + "; reset it to measure it");
+  std::vector<StateEntry> entries;
+  net_.model->state(entries, "");
+  size_t values = 0, params = 0;
+  for (const StateEntry& e : entries) {
+    if (e.kind != StateEntry::Counter) values += e.value->size();
+    if (e.kind == StateEntry::Parameter) params += e.value->size();
+  }
+  if (probe_perm_.empty()) {
+    if (void* room = std::malloc(static_cast<size_t>(train_.n) * sizeof(int32_t) + kReserveBytes)) {
+      std::free(room);
+    } else {
+      return Status::out_of_memory("probeLandscape: no room for its batch order");
+    }
+    probe_perm_.resize(static_cast<size_t>(train_.n));
+    for (size_t i = 0; i < probe_perm_.size(); ++i) probe_perm_[i] = static_cast<int32_t>(i);
+  }
+  BN_TRY(probe_saved_.resize(values));
+  BN_TRY(probe_grad_.resize(params));
+  // The batch: the first batch_size entries of a partial Fisher-Yates shuffle.
+  const size_t b = static_cast<size_t>(cfg_.batch_size), d = static_cast<size_t>(train_.features);
+  for (size_t i = 0; i < b; ++i) {
+    std::swap(probe_perm_[i], probe_perm_[i + static_cast<size_t>(probe_rng_.below(probe_perm_.size() - i))]);
+    const int32_t idx = probe_perm_[i];
+    std::memcpy(batch_x_.data() + i * d, train_.x + static_cast<size_t>(idx) * d, d * sizeof(float));
+    batch_y_[i] = train_.y[idx];
+  }
+  // Everything a training-mode forward or the moves below change.
+  {
+    float* at = probe_saved_.data();
+    for (const StateEntry& e : entries)
+      if (e.kind != StateEntry::Counter) {
+        if (e.value->size()) std::memcpy(at, e.value->data(), e.value->size() * sizeof(float));
+        at += e.value->size();
+      }
+  }
+  std::vector<int64_t> counters;
+  std::vector<Rng> noise_rngs;
+  for (const StateEntry& e : entries)
+    if (e.kind == StateEntry::Counter) counters.push_back(*e.counter);
+  for (ShiftScaleNoise* z : net_.noises) noise_rngs.push_back(z->rng());
+  auto restore = [&](bool weights_only) {
+    const float* at = probe_saved_.data();
+    size_t c = 0;
+    for (const StateEntry& e : entries) {
+      if (e.kind == StateEntry::Counter) {
+        if (!weights_only) *e.counter = counters[c];
+        ++c;
+        continue;
+      }
+      if ((e.kind == StateEntry::Parameter || !weights_only) && e.value->size())
+        std::memcpy(e.value->data(), at, e.value->size() * sizeof(float));
+      at += e.value->size();
+    }
+    for (size_t i = 0; i < net_.noises.size(); ++i) net_.noises[i]->rng() = noise_rngs[i];
+  };
+  const float inf = std::numeric_limits<float>::infinity();
+  double loss0 = 0;
+  bool finite = true;
+  Status st = loss_and_grad(&loss0, &finite);
+  double gnorm2 = 0;
+  if (st && finite) {
+    float* g = probe_grad_.data();
+    for (const StateEntry& e : entries)
+      if (e.kind == StateEntry::Parameter) {
+        for (size_t i = 0; i < e.grad->size(); ++i) {
+          g[i] = (*e.grad)[i];
+          gnorm2 += static_cast<double>(g[i]) * g[i];
+        }
+        g += e.grad->size();
+      }
+  }
+  out[0] = finite ? static_cast<float>(loss0) : inf;
+  out[1] = finite ? static_cast<float>(std::sqrt(gnorm2)) : inf;
+  for (int i = 0; st && i < n; ++i) {
+    if (!finite) {
+      out[2 + i] = out[2 + n + i] = inf;
+      continue;
+    }
+    // θ − η·g, from the saved θ.
+    restore(true);
+    const float* g = probe_grad_.data();
+    for (const StateEntry& e : entries)
+      if (e.kind == StateEntry::Parameter) {
+        for (size_t j = 0; j < e.value->size(); ++j) (*e.value)[j] -= etas[i] * g[j];
+        g += e.value->size();
+      }
+    double li = 0;
+    bool fi = true;
+    st = loss_and_grad(&li, &fi);
+    if (!st) break;
+    double diff2 = 0;
+    g = probe_grad_.data();
+    for (const StateEntry& e : entries)
+      if (e.kind == StateEntry::Parameter) {
+        for (size_t j = 0; j < e.grad->size(); ++j) {
+          const double dg = static_cast<double>((*e.grad)[j]) - g[j];
+          diff2 += dg * dg;
+        }
+        g += e.grad->size();
+      }
+    out[2 + i] = fi ? static_cast<float>(li) : inf;
+    out[2 + n + i] = fi && std::isfinite(diff2) ? static_cast<float>(std::sqrt(diff2)) : inf;
+  }
+  restore(false);
+  sgd_.zero_grad();
+  return st;
 }
 
 Status Trainer::evaluate(const DataView& d, int limit, double* loss, double* accuracy) {

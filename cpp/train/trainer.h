@@ -76,6 +76,17 @@ class Trainer {
   // watch_layer / watch_unit; -1 turns recording off). Training itself is unaffected.
   Status set_watch(int layer, int unit);
 
+  // Santurkar et al.'s (2018) measurements of the loss landscape at the current weights θ, on one
+  // batch of batch_size training examples drawn by the probe's own generator. In training mode,
+  // as in a step: the loss L and gradient g at θ, then, for each step size η_i in etas, the loss
+  // and gradient at θ − η_i·g (the same batch and, in a noisy network, the same noise).
+  // out has 2 + 2n floats: L, ‖g‖, then L(θ − η_i·g) for each i, then ‖∇L(θ − η_i·g) − g‖ for
+  // each i (+inf where the loss or the gradient is not finite). Afterwards everything is as
+  // before the call (weights, gradients zeroed, BatchNorm buffers and counters, noise
+  // generators, batch order), so a measured run trains exactly like an unmeasured one.
+  // etas: 1..kMaxProbeSteps finite values in (0, 1e3]. A StateError after a divergence.
+  Status probe_landscape(const float* etas, int n, float* out);
+
   // Units (features or channels) of hidden block `layer`, or -1 for a layer out of range.
   int hidden_units(int layer) const;
 
@@ -120,6 +131,10 @@ class Trainer {
   void save_if_finite();
   void restore_finite();
 
+  // Forward, loss and backward of the batch in batch_x_ / batch_y_: *finite is false (and the
+  // gradients unspecified) when the logits, the loss or a parameter gradient is not finite.
+  Status loss_and_grad(double* loss, bool* finite);
+
   // The model input of `rows` examples.
   Shape input_shape(int rows) const;
 
@@ -148,6 +163,9 @@ class Trainer {
   int snap_step_[2] = {0, 0};
   int snap_valid_ = -1;  // which of snap_ holds the last finite state, -1: none yet
   int restored_to_ = -1;
+  Rng probe_rng_;
+  std::vector<int32_t> probe_perm_;
+  Buffer probe_saved_, probe_grad_;
 };
 
 }  // namespace bn

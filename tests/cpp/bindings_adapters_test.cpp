@@ -260,6 +260,12 @@ TEST(BindingsAdapters, TrainerOptionsByName) {
   EXPECT_EQ(trainer_unit_histograms(*t, at(unit_hist.data()), 99, 4, -1, 1), Code::RangeError);
   EXPECT_EQ(trainer_set_watch(*t, 0, units - 1), Code::Ok);
   EXPECT_EQ(trainer_set_watch(*t, 0, units), Code::RangeError);
+  const std::vector<float> etas = {0.1f, 0.5f};
+  std::vector<float> probe(2 + 2 * etas.size());
+  EXPECT_EQ(trainer_probe_landscape(*t, at(etas.data()), 2, at(probe.data())), Code::Ok);
+  EXPECT_GT(probe[0], 0.0f);
+  EXPECT_EQ(trainer_probe_landscape(*t, at(etas.data()), 0, at(probe.data())), Code::RangeError);
+  EXPECT_EQ(trainer_probe_landscape(*t, at(etas.data()), kMaxProbeSteps + 1, at(probe.data())), Code::RangeError);
   EXPECT_EQ(trainer_model(*t)->kind(), std::string("Sequential"));
 }
 

@@ -26,6 +26,8 @@
 //  - evaluate(): accuracy in [0, 1] and a finite loss (or an error status: never Infinity as
 //    data); predict_grid(): probabilities in [0, 1]; histograms(): finite non-negative counts.
 #include <algorithm>
+#include <cmath>
+#include <cstring>
 #include <cstdint>
 #include <vector>
 
@@ -226,6 +228,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   o.watch_layer = in.pick<double>({-1, -1, 0, 0, 1, 2, 64, -2});
   o.watch_unit = in.pick<double>({0, 1, 2, 7, 65536, -1});
   o.explode_factor = in.boolean() ? in.any_double() : 1e4;
+  if (in.u8() < 48) {  // noisy BatchNorm
+    o.noise_shift = in.pick<double>({0, 0.5, 1, 1000, -0.5, 1001, NAN});
+    o.noise_scale = in.pick<double>({1, 2, 3, 1000, 0.5, 1001, NAN});
+  }
 
   a::TrainerPtr h = a::make_trainer(at(sizes.data()), nsizes, at(convs.data()), nconvs, at(norms.data()), nnorms, o, train,
                                     with_test ? test : nullptr);
@@ -259,11 +265,36 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
              "batchSize %g accepted for %d examples", o.batch_size, train->n);
   FUZZ_CHECK(std::isfinite(o.lr) && o.lr >= 0, "lr %g accepted", o.lr);
   FUZZ_CHECK(o.seed >= 0, "seed %g accepted", o.seed);
+  FUZZ_CHECK(o.noise_shift >= 0 && o.noise_shift <= 1000 && o.noise_scale >= 1 && o.noise_scale <= 1000,
+             "noise shift %g, scale %g accepted", o.noise_shift, o.noise_scale);
   int watch_layer = static_cast<int>(o.watch_layer);
   const int batch_size = static_cast<int>(o.batch_size);
 
   for (int op = 0; op < 8 && !in.empty(); ++op) {
-    switch (in.u8() % 7) {
+    switch (in.u8() % 8) {
+      case 7: {
+        // The landscape probe: never NaN, and the run's state (weights, buffers) is unchanged.
+        const int n = in.pick<int>({1, 2, 3, 64, 0, -1, 65});
+        std::vector<float> etas(static_cast<size_t>(std::max(n, 1)));
+        for (float& e : etas) e = in.boolean() ? in.finite_float() : 0.1f;
+        std::vector<float> out(2 + 2 * etas.size(), -1.0f);
+        std::vector<bn::StateEntry> entries;
+        t.net().model->state(entries, "");
+        std::vector<float> before;
+        for (const bn::StateEntry& e : entries)
+          if (e.kind != bn::StateEntry::Counter) before.insert(before.end(), e.value->data(), e.value->data() + e.value->size());
+        const Status s = t.probe_landscape(etas.data(), n, out.data());
+        fuzz::check_status(s, "Trainer::probe_landscape");
+        if (s) {
+          for (float v : out) FUZZ_CHECK(!std::isnan(v), "probe_landscape gave NaN");
+          for (float e : etas) FUZZ_CHECK(e > 0 && e <= 1000, "probe_landscape accepted step size %g", static_cast<double>(e));
+        }
+        std::vector<float> after;
+        for (const bn::StateEntry& e : entries)
+          if (e.kind != bn::StateEntry::Counter) after.insert(after.end(), e.value->data(), e.value->data() + e.value->size());
+        FUZZ_CHECK(std::memcmp(before.data(), after.data(), before.size() * sizeof(float)) == 0, "probe_landscape changed the state");
+        break;
+      }
       case 5: {
         // trainer.model() is a JS layer on the trainer's Sequential: loadStateDict() writes finite
         // floats (running_var may be negative: only the runningVar setter refuses that) and

@@ -60,6 +60,33 @@ export interface ModelConfig {
   seed?: number;
   /** Momentum of the BatchNorm running statistics (default 0.1). */
   bnMomentum?: number;
+  /**
+   * "Noisy" BatchNorm (Santurkar et al. 2018): after every BatchNorm, in training mode, each
+   * channel is multiplied by a scale drawn from U(1, scale) and shifted by U(−shift, shift), drawn
+   * afresh every step; eval mode is unaffected. Defaults { shift: 0, scale: 1 }: no noise.
+   * Needs norm 'batch' in at least one block.
+   */
+  noise?: { shift?: number; scale?: number };
+}
+
+/** What Trainer.probeLandscape() measured at the current weights θ on one training batch. */
+export interface LandscapeProbe {
+  /** The step sizes η it moved by, as given. */
+  stepSizes: Float32Array;
+  /** The batch loss L(θ). */
+  loss: number;
+  /** ‖∇L(θ)‖ over every parameter. */
+  gradientNorm: number;
+  /** L(θ − η·∇L(θ)) for each step size (Infinity where the loss blew up). */
+  losses: Float32Array;
+  /** ‖∇L(θ − η·∇L(θ)) − ∇L(θ)‖ for each step size (Infinity where it blew up). */
+  gradientChanges: Float32Array;
+  /** Variation of the loss along the gradient: max − min over L(θ) and the losses. */
+  lossRange: number;
+  /** The largest gradient change (Santurkar et al.'s gradient predictiveness: smaller is more predictive). */
+  gradientPredictiveness: number;
+  /** "Effective" β-smoothness: the largest gradientChanges[i] / (η_i · ‖∇L(θ)‖). */
+  betaSmoothness: number;
 }
 
 export interface TrainerOptions {
@@ -270,7 +297,22 @@ export class Trainer extends Handle<RawTrainer> {
       imageWidth: 0,
       kernelSize,
       pool: [ctx.mod.NetPool.Max, ctx.mod.NetPool.Avg, ctx.mod.NetPool.None][POOLS.indexOf(pool)]!,
+      noiseShift: 0,
+      noiseScale: 1,
     };
+    const noiseArg: unknown = m.noise;
+    if (noiseArg !== undefined) {
+      const z = v.options<{ shift?: number; scale?: number }>('opts.model.noise', noiseArg);
+      const shiftArg: unknown = z.shift;
+      const scaleArg: unknown = z.scale;
+      options.noiseShift = shiftArg === undefined ? 0 : v.finiteNumber('opts.model.noise.shift', shiftArg, 0, 1000);
+      options.noiseScale = scaleArg === undefined ? 1 : v.finiteNumber('opts.model.noise.scale', scaleArg, 1, 1000);
+      const batch = ctx.mod.NormKind.Batch.value;
+      const anyBatch = norms.length ? norms.some((k) => k === batch) : options.batchNorm;
+      if ((options.noiseShift > 0 || options.noiseScale > 1) && !anyBatch) {
+        throw new RangeError("opts.model.noise is injected after BatchNorm layers: it needs norm 'batch' (or batchNorm: true) in at least one block");
+      }
+    }
     if (conv) {
       // The image shape: given, or the training set's (one channel).
       const d = trainArg as Dataset;
@@ -422,6 +464,59 @@ export class Trainer extends Handle<RawTrainer> {
       ctx.check(raw.unitHistograms(out!, l, bins, lo, hi));
       return ctx.copyOut(out!, units * bins);
     });
+  }
+
+  /**
+   * Santurkar et al.'s (2018) landscape measurements at the current weights θ, on one batch of
+   * batchSize training examples drawn by the probe's own generator, in training mode as in a step:
+   * the loss and gradient g at θ, then the loss and gradient at θ − η·g for each step size η.
+   * Afterwards the trainer is exactly as before (weights, BatchNorm buffers, noise, batch order):
+   * a measured run trains like an unmeasured one. 1 to 64 step sizes in (0, 1000].
+   */
+  probeLandscape(stepSizes: ArrayLike<number>): LandscapeProbe {
+    const { ctx } = this.#live();
+    if (stepSizes === null || typeof stepSizes !== 'object' || typeof (stepSizes as { length?: unknown }).length !== 'number') {
+      throw new TypeError(`stepSizes must be an array of numbers, got ${v.describe(stepSizes)}`);
+    }
+    const n = stepSizes.length;
+    if (!Number.isInteger(n) || n < 1 || n > 64) throw new RangeError(`stepSizes must hold 1 to 64 step sizes, got ${n}`);
+    const etas = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      const eta = v.finiteNumber(`stepSizes[${i}]`, stepSizes[i], 0, 1000);
+      if (!(eta > 0)) throw new RangeError(`stepSizes[${i}] must be greater than 0, got ${eta}`);
+      etas[i] = eta;
+    }
+    const live = this.#live(); // after reading the array (its getters may dispose us)
+    const out = ctx.staged([etas, (2 + 2 * n) * 4], ([pe, po]) => {
+      ctx.check(live.raw.probeLandscape(pe!, n, po!));
+      return ctx.copyOut(po!, 2 + 2 * n);
+    });
+    const loss = out[0]!;
+    const gradientNorm = out[1]!;
+    const losses = out.slice(2, 2 + n);
+    const gradientChanges = out.slice(2 + n);
+    let lo = loss;
+    let hi = loss;
+    for (const l of losses) {
+      lo = Math.min(lo, l);
+      hi = Math.max(hi, l);
+    }
+    // A blown-up value is Infinity in the engine's output, never NaN: keep it so here.
+    let beta = 0;
+    for (let i = 0; i < n; i++) {
+      const ratio = gradientChanges[i]! / (etas[i]! * gradientNorm);
+      beta = Math.max(beta, Number.isNaN(ratio) ? Infinity : ratio);
+    }
+    return {
+      stepSizes: etas,
+      loss,
+      gradientNorm,
+      losses,
+      gradientChanges,
+      lossRange: Number.isFinite(hi) ? hi - lo : Infinity,
+      gradientPredictiveness: Math.max(...gradientChanges),
+      betaSmoothness: gradientNorm > 0 ? beta : 0,
+    };
   }
 
   /**

@@ -3,7 +3,7 @@
 // single code path used both in-thread and inside the worker (so their results are identical).
 import type { Lab } from '../engine/lab.js';
 import type { Dataset, DatasetSplit, ToyKind } from '../engine/datasets.js';
-import type { TrainerOptions, TrainMetrics } from '../engine/trainer.js';
+import type { LandscapeProbe, TrainerOptions, TrainMetrics } from '../engine/trainer.js';
 
 /** Where a job's data comes from. */
 export type DatasetSpec =
@@ -35,6 +35,29 @@ export interface TrainingJob {
    * accuracy this is BatchNorm's train/eval mismatch.
    */
   evalBatchStats?: boolean;
+  /**
+   * Measure the loss landscape along the run (Trainer.probeLandscape, Santurkar et al. 2018)
+   * before the first step and after every `every` steps, moving by each of `stepSizes` along the
+   * gradient: the result's `landscape`, and each progress report's new points. The probes do not
+   * change the run.
+   */
+  landscape?: { every: number; stepSizes: readonly number[] };
+}
+
+/** One landscape measurement of a job (LandscapeProbe's summary at a step). */
+export interface LandscapePoint {
+  /** Steps completed when it was taken (0: the initial weights). */
+  step: number;
+  /** The batch loss there. */
+  loss: number;
+  lossRange: number;
+  gradientPredictiveness: number;
+  betaSmoothness: number;
+}
+
+/** A LandscapeProbe as a LandscapePoint at `step`. */
+export function landscapePoint(step: number, p: LandscapeProbe): LandscapePoint {
+  return { step, loss: p.loss, lossRange: p.lossRange, gradientPredictiveness: p.gradientPredictiveness, betaSmoothness: p.betaSmoothness };
 }
 
 /** The whole run's metrics: TrainMetrics' arrays concatenated over its chunks. */
@@ -48,6 +71,8 @@ export interface TrainingResult extends Omit<TrainMetrics, 'firstStep'> {
   trainEval?: { loss: number; accuracy: number } | null;
   /** Test accuracy with training-mode statistics (jobs with `evalBatchStats`; null after a divergence). */
   batchStatsAccuracy?: number | null;
+  /** The landscape measurements in step order (jobs with `landscape`). */
+  landscape?: LandscapePoint[];
 }
 
 /** Progress after each chunk. */
@@ -57,6 +82,26 @@ export interface TrainingProgress {
   total: number;
   /** The chunk's own metrics. */
   chunk: TrainMetrics;
+  /** Landscape measurements taken since the last report (jobs with `landscape`). */
+  landscape?: LandscapePoint[];
+}
+
+/** What a progress report carries across a worker boundary (its arrays, not the whole chunk). */
+export interface ProgressFields {
+  step: number;
+  total: number;
+  loss: Float32Array;
+  evalSteps: Float32Array;
+  evalAccuracy: Float32Array;
+  landscape?: LandscapePoint[];
+}
+
+/** The fields of `p` that a worker posts (the one place that decides them). */
+export function progressFields(p: TrainingProgress): ProgressFields {
+  return {
+    step: p.step, total: p.total, loss: p.chunk.loss, evalSteps: p.chunk.evalSteps, evalAccuracy: p.chunk.evalAccuracy,
+    ...(p.landscape ? { landscape: p.landscape } : {}),
+  };
 }
 
 export interface RunHooks {
@@ -135,6 +180,16 @@ function accuracyWithBatchStats(trainer: InstanceType<Lab['Trainer']>, test: Dat
   }
 }
 
+/** job.landscape checked (the step sizes themselves are checked by Trainer.probeLandscape). */
+function readLandscape(spec: TrainingJob['landscape']): { every: number; stepSizes: readonly number[] } | null {
+  if (spec === undefined) return null;
+  if (!spec || typeof spec !== 'object') throw new TypeError('job.landscape must be { every, stepSizes }');
+  const { every, stepSizes } = spec;
+  if (!Number.isInteger(every) || every < 1) throw new RangeError(`job.landscape.every must be an integer >= 1, got ${String(every)}`);
+  if (!Array.isArray(stepSizes)) throw new TypeError('job.landscape.stepSizes must be an array of step sizes');
+  return { every, stepSizes };
+}
+
 /** Runs a job on `lab` chunk by chunk. Datasets and the trainer are disposed at the end. */
 export async function runJob(lab: Lab, job: TrainingJob, hooks: RunHooks = {}): Promise<TrainingResult> {
   if (!job || typeof job !== 'object') throw new TypeError('job must be a TrainingJob object');
@@ -147,6 +202,7 @@ export async function runJob(lab: Lab, job: TrainingJob, hooks: RunHooks = {}): 
   }
   const evalBatch = job.evalBatchStats ?? false;
   if (typeof evalBatch !== 'boolean') throw new TypeError(`job.evalBatchStats must be true or false, got ${String(evalBatch)}`);
+  const probe = readLandscape(job.landscape);
   const split = await loadDatasetSplit(lab, job.dataset);
   const sets: Dataset[] = [split.train, split.test];
   const parts: Record<keyof Omit<TrainMetrics, 'firstStep' | 'steps' | 'diverged' | 'divergedAt' | 'restoredToStep'>, Float32Array[]> = {
@@ -157,17 +213,33 @@ export async function runJob(lab: Lab, job: TrainingJob, hooks: RunHooks = {}): 
   let cancelled = false;
   let diverged: number | null = null;
   let restoredToStep: number | null = null;
+  const landscape: LandscapePoint[] = [];
   try {
     // Inside the try: bad trainer options must not leak the datasets just loaded.
     trainer = new lab.Trainer({ ...job.trainer, train: split.train, test: split.test });
+    const t = trainer;
+    const measure = (): LandscapePoint[] => {
+      if (!probe || t.step % probe.every !== 0 || diverged !== null) return [];
+      const point = landscapePoint(t.step, t.probeLandscape(probe.stepSizes));
+      landscape.push(point);
+      return [point];
+    };
+    let fresh = measure();
     while (trainer.step < job.steps && diverged === null) {
+      // Chunks end at the probe steps, so each probe sees the weights of exactly that step.
+      const toProbe = probe ? probe.every - (trainer.step % probe.every) : Infinity;
       const t0 = performance.now();
-      const m = trainer.run(Math.min(chunk, job.steps - trainer.step));
+      const m = trainer.run(Math.min(chunk, job.steps - trainer.step, toProbe));
       ms += performance.now() - t0;
       for (const key of Object.keys(parts) as (keyof typeof parts)[]) parts[key].push(m[key]);
       diverged = m.divergedAt;
       restoredToStep = m.restoredToStep;
-      hooks.onProgress?.({ label: job.label, step: trainer.step, total: job.steps, chunk: m });
+      fresh = fresh.concat(measure());
+      // With probes, report at chunk boundaries (or when something new was measured).
+      if (!probe || fresh.length || trainer.step >= job.steps || diverged !== null || trainer.step % chunk === 0) {
+        hooks.onProgress?.({ label: job.label, step: trainer.step, total: job.steps, chunk: m, ...(probe ? { landscape: fresh } : {}) });
+        fresh = [];
+      }
       if (diverged === null && trainer.step < job.steps && hooks.between && (await hooks.between())) {
         cancelled = true;
         break;
@@ -197,6 +269,7 @@ export async function runJob(lab: Lab, job: TrainingJob, hooks: RunHooks = {}): 
       ms,
       ...(trainEval === undefined ? {} : { trainEval }),
       ...(batchStatsAccuracy === undefined ? {} : { batchStatsAccuracy }),
+      ...(probe ? { landscape } : {}),
     };
   } finally {
     trainer?.dispose();

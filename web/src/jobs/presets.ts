@@ -52,3 +52,66 @@ export function smallBatchJob(net: SmallBatchNet, norm: SmallBatchNorm, b: numbe
     evalBatchStats: norm === 'batch',
   };
 }
+
+/** The three networks of the "why it works" measurements, in the order they are reported. */
+export const LANDSCAPE_RUNS = ['none', 'batch', 'noisy'] as const;
+export type LandscapeRun = (typeof LANDSCAPE_RUNS)[number];
+
+/** A setting of those measurements (<bn-landscape> and scripts/experiments/landscape.mjs). */
+export interface LandscapeSetting {
+  lr: number;
+  steps: number;
+  seed: number;
+  /** The noisy network's noise: shift U(−noiseShift, noiseShift), scale U(1, noiseScale). */
+  noiseShift: number;
+  noiseScale: number;
+}
+
+export const LANDSCAPE_DEFAULTS: LandscapeSetting = { lr: 0.1, steps: 1500, seed: 1, noiseShift: 0.5, noiseScale: 1.5 };
+/** Steps between two measurements. */
+export const LANDSCAPE_EVERY = 25;
+/** The step sizes each measurement moves by along the gradient, as multiples of the learning rate. */
+export const LANDSCAPE_STEP_MULTIPLES = [0.25, 0.5, 1, 2, 4] as const;
+/** The hidden block and unit whose activation input the runs record (the second hidden layer's first unit). */
+export const LANDSCAPE_WATCH = { layer: 1, unit: 0 } as const;
+
+/**
+ * One run of Santurkar et al.'s (2018) measurements, on the digits with the lab's paper-sized
+ * network in ReLU form: 64-100-100-100-10, batches of 60, plain SGD (the gradient is the step's
+ * direction). 'none': no normalization; 'batch': BatchNorm1d before each ReLU; 'noisy': the same
+ * with a random shift and scale injected after each BatchNorm, redrawn every step. The landscape
+ * is measured every LANDSCAPE_EVERY steps, and the test set evaluated as often.
+ */
+export function landscapeJob(run: LandscapeRun, s: LandscapeSetting = LANDSCAPE_DEFAULTS): TrainingJob {
+  return {
+    label: run,
+    dataset: { kind: 'digits' },
+    trainer: {
+      model: {
+        sizes: [64, 100, 100, 100, 10], activation: 'relu', norm: run === 'none' ? 'none' : 'batch', seed: s.seed,
+        ...(run === 'noisy' ? { noise: { shift: s.noiseShift, scale: s.noiseScale } } : {}),
+      },
+      batchSize: 60, lr: s.lr, dataSeed: s.seed, evalEvery: LANDSCAPE_EVERY, watch: { ...LANDSCAPE_WATCH },
+    },
+    steps: s.steps,
+    chunk: 100,
+    landscape: { every: LANDSCAPE_EVERY, stepSizes: LANDSCAPE_STEP_MULTIPLES.map((m) => m * s.lr) },
+  };
+}
+
+/** Median of the finite values (NaN when there are none). */
+export function median(values: readonly number[]): number {
+  const xs = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (!xs.length) return NaN;
+  const m = xs.length >> 1;
+  return xs.length % 2 ? xs[m]! : (xs[m - 1]! + xs[m]!) / 2;
+}
+
+/** Mean step-to-step change of the watched unit's median (TrainingResult.percentiles: p15, p50, p85 per step). */
+export function medianMovement(percentiles: ArrayLike<number>): number {
+  const steps = Math.floor(percentiles.length / 3);
+  if (steps < 2) return NaN;
+  let sum = 0;
+  for (let s = 1; s < steps; s++) sum += Math.abs(percentiles[3 * s + 1]! - percentiles[3 * (s - 1) + 1]!);
+  return sum / (steps - 1);
+}

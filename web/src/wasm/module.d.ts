@@ -142,6 +142,8 @@ export interface TrainerOptions {
   imageWidth: number;
   kernelSize: number;
   pool: NetPool;
+  noiseShift: number;
+  noiseScale: number;
 }
 
 export interface Evaluation {
@@ -218,6 +220,8 @@ export interface RawTrainer {
   predictGrid(out: number, grid: GridOptions): StatusCode;
   histograms(out: number, bins: number, lo: number, hi: number): StatusCode;
   unitHistograms(out: number, layer: number, bins: number, lo: number, hi: number): StatusCode;
+  /** etas: n float32, out: 2 + 2n float32. */
+  probeLandscape(etas: number, n: number, out: number): StatusCode;
   setWatch(layer: number, unit: number): StatusCode;
   hiddenUnits(layer: number): number;
   delete(): void;
