@@ -1,7 +1,8 @@
 // Running training jobs off the main thread: one job in one worker (with progress, pause,
 // resume, cancel), or a sweep of jobs over a pool of workers, one per core.
-import type { TrainingJob, TrainingProgress, TrainingResult } from './job.js';
+import { runJob, type TrainingJob, type TrainingProgress, type TrainingResult } from './job.js';
 import type { WorkerReply, WorkerRequest } from './worker.js';
+import { loadLab, type Lab } from '../engine/lab.js';
 
 interface WorkerLike {
   post(message: WorkerRequest): void;
@@ -13,24 +14,136 @@ interface WorkerLike {
 
 const failure = (detail: string) => new Error(`the training worker failed: ${detail}`);
 
-async function spawn(): Promise<WorkerLike> {
-  if (typeof Worker !== 'undefined' && !import.meta.url.startsWith('file:')) {
-    // Written out in one expression: bundlers (Vite, webpack, rollup) recognise exactly
-    // `new Worker(new URL('…', import.meta.url))` and bundle the worker with its imports.
-    const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-    return {
-      post: (m) => w.postMessage(m),
-      onReply: (h) => w.addEventListener('message', (e: MessageEvent<WorkerReply>) => h(e.data)),
-      onFailure: (h) => {
-        // A script that cannot load or throws reports an ErrorEvent (message empty for a load failure).
-        w.addEventListener('error', (e: ErrorEvent) => h(failure(e.message || 'its script could not be loaded')));
-        w.addEventListener('messageerror', () => h(failure('a message could not be deserialised')));
-      },
-      terminate: () => w.terminate(),
+// Which kind of worker, decided by what the runtime has, never by the URL scheme of
+// import.meta.url (webpack rewrites it to the build machine's file:/// path in browser bundles).
+const isNode = typeof (globalThis as { process?: { versions?: { node?: unknown } } }).process?.versions?.node === 'string';
+const hasWebWorkers = typeof Worker === 'function' && !isNode;
+
+// The worker script's URL, for the two paths that cannot use the bundler-visible literal below:
+// Node's worker_threads and the cross-origin start. Not a literal, so bundlers do not ship the
+// unbundled script a second time; webpackIgnore also keeps webpack from warning about it and from
+// writing the build machine's file:/// path of this module into the bundle.
+const WORKER_SCRIPT = './worker.js';
+const workerUrl = () => new URL(/* webpackIgnore: true */ WORKER_SCRIPT, import.meta.url);
+
+function webWorker(w: Worker): WorkerLike {
+  return {
+    post: (m) => w.postMessage(m),
+    onReply: (h) => w.addEventListener('message', (e: MessageEvent<WorkerReply>) => h(e.data)),
+    onFailure: (h) => {
+      // A script that cannot load or throws reports an ErrorEvent (message empty for a load failure).
+      w.addEventListener('error', (e: ErrorEvent) => h(failure(e.message || 'its script could not be loaded')));
+      w.addEventListener('messageerror', () => h(failure('a message could not be deserialised')));
+    },
+    terminate: () => w.terminate(),
+  };
+}
+
+/** Is `error` the browser refusing a worker script from another origin? */
+function isSecurityError(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'SecurityError';
+}
+
+/**
+ * The package loaded from another origin (a CDN): browsers start workers only from same-origin
+ * scripts, so start one from a same-origin blob: module that imports the real worker (CDNs send
+ * CORS headers). Resolves once the worker script has loaded, or null when it could not.
+ */
+function crossOriginWorker(): Promise<WorkerLike | null> {
+  let blobUrl: string;
+  let w: Worker;
+  try {
+    const href = JSON.stringify(workerUrl().href);
+    const source = `import(${href}).then(() => postMessage({ type: 'bnlab-ready' }), (e) => postMessage({ type: 'bnlab-failed', message: String(e) }));\n`;
+    blobUrl = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
+    w = new Worker(blobUrl, { type: 'module' });
+  } catch {
+    return Promise.resolve(null); // no blob: workers either (a CSP without worker-src blob:)
+  }
+  return new Promise((resolve) => {
+    const settle = (ok: boolean) => {
+      w.removeEventListener('message', first);
+      w.removeEventListener('error', failed);
+      URL.revokeObjectURL(blobUrl);
+      if (!ok) w.terminate();
+      resolve(ok ? webWorker(w) : null);
     };
+    const first = (e: MessageEvent<{ type?: unknown }>) => settle(e.data?.type === 'bnlab-ready');
+    const failed = (e: Event) => {
+      e.preventDefault();
+      settle(false);
+    };
+    w.addEventListener('message', first);
+    w.addEventListener('error', failed);
+  });
+}
+
+/**
+ * A stand-in worker in the calling thread, for browsers that cannot start a worker from the
+ * package's script at all: the same messages, the same runJob() as worker.js, so the same
+ * results; the page's own thread does the work between chunks.
+ */
+function threadWorker(): WorkerLike {
+  const replies: ((r: WorkerReply) => void)[] = [];
+  const labs = new Map<boolean | undefined, Promise<Lab>>();
+  const controls = new Map<number, { paused: boolean; cancelled: boolean; wake?: () => void }>();
+  const reply = (r: WorkerReply) => replies.forEach((h) => h(r));
+  const run = async (id: number, job: TrainingJob, simd: boolean | undefined) => {
+    const control: { paused: boolean; cancelled: boolean; wake?: () => void } = { paused: false, cancelled: false };
+    controls.set(id, control);
+    try {
+      if (!labs.has(simd)) labs.set(simd, loadLab(simd === undefined ? undefined : { simd }));
+      const result = await runJob(await labs.get(simd)!, job, {
+        onProgress: (p) => reply({ type: 'progress', id, step: p.step, total: p.total, loss: p.chunk.loss, evalSteps: p.chunk.evalSteps, evalAccuracy: p.chunk.evalAccuracy }),
+        between: async () => {
+          await new Promise((r) => setTimeout(r, 0));
+          while (control.paused && !control.cancelled) await new Promise<void>((r) => (control.wake = r));
+          return control.cancelled;
+        },
+      });
+      reply({ type: 'done', id, result });
+    } catch (e) {
+      const err = e instanceof Error ? e : new Error(String(e));
+      reply({ type: 'error', id, name: err.name, message: err.message });
+    } finally {
+      controls.delete(id);
+    }
+  };
+  return {
+    post: (message) => {
+      // A copy, as postMessage makes: the same errors for jobs that are not plain data, and the
+      // caller's later changes to its job do not reach the run.
+      const m = structuredClone(message);
+      if (m.type === 'run') {
+        setTimeout(() => void run(m.id, m.job, m.simd), 0);
+        return;
+      }
+      const c = controls.get(m.id);
+      if (!c) return;
+      if (m.type === 'pause') c.paused = true;
+      if (m.type === 'resume') c.paused = false;
+      if (m.type === 'cancel') c.cancelled = true;
+      c.wake?.();
+    },
+    onReply: (h) => replies.push(h),
+    onFailure: () => {},
+    terminate: () => controls.forEach((c) => ((c.cancelled = true), c.wake?.())),
+  };
+}
+
+async function spawn(): Promise<WorkerLike> {
+  if (hasWebWorkers) {
+    try {
+      // Written out in one expression: bundlers (Vite, webpack, rollup) recognise exactly
+      // `new Worker(new URL('…', import.meta.url))` and bundle the worker with its imports.
+      return webWorker(new Worker(new URL('./worker.js', import.meta.url), { type: 'module' }));
+    } catch (e) {
+      if (!isSecurityError(e)) throw e;
+      return (await crossOriginWorker()) ?? threadWorker();
+    }
   }
   const name = 'node:worker_threads';
-  const { Worker: NodeWorker } = (await import(/* @vite-ignore */ name)) as {
+  const { Worker: NodeWorker } = (await import(/* webpackIgnore: true */ /* @vite-ignore */ name)) as {
     Worker: new (u: URL) => {
       postMessage(m: unknown): void;
       on(ev: 'message', h: (m: WorkerReply) => void): void;
@@ -39,8 +152,7 @@ async function spawn(): Promise<WorkerLike> {
       terminate(): Promise<number>;
     };
   };
-  const script = './worker.js'; // not a literal, so that browser bundlers leave this branch's URL alone
-  const w = new NodeWorker(new URL(script, import.meta.url));
+  const w = new NodeWorker(workerUrl());
   let terminated = false;
   return {
     post: (m) => w.postMessage(m),

@@ -27,7 +27,7 @@ async function port(): Promise<Port> {
     return { post: (m) => self.postMessage(m), listen: (h) => { self.onmessage = (e) => h(e.data); } };
   }
   const name = 'node:worker_threads';
-  const { parentPort } = (await import(/* @vite-ignore */ name)) as {
+  const { parentPort } = (await import(/* webpackIgnore: true */ /* @vite-ignore */ name)) as {
     parentPort: { postMessage(m: unknown): void; on(ev: 'message', h: (m: WorkerRequest) => void): void } | null;
   };
   if (!parentPort) throw new Error('batchnorm-lab worker.js must be started as a worker');
