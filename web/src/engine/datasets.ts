@@ -103,10 +103,38 @@ export async function readAsset(url: URL): Promise<Uint8Array> {
   if (url.protocol === 'file:') {
     // Hidden from bundlers, which must not try to bundle node:fs for the browser.
     const fsName = 'node:fs/promises';
-    const fs = (await import(/* @vite-ignore */ fsName)) as { readFile(path: URL): Promise<Uint8Array> };
+    const fs = (await import(/* webpackIgnore: true */ /* @vite-ignore */ fsName)) as { readFile(path: URL): Promise<Uint8Array> };
     return fs.readFile(url);
   }
   const response = await fetch(url);
   if (!response.ok) throw new Error(`batchnorm-lab: cannot load ${url.href} (HTTP ${response.status})`);
   return new Uint8Array(await response.arrayBuffer());
+}
+
+/**
+ * Where loadFashionMnist() looks without a url, relative to the package's dist/: this
+ * repository's build writes the subset there, but the npm package does not ship it (3.5 MB). The
+ * path is held in a variable, not written as `new URL('…', import.meta.url)`: bundlers copy every
+ * file such a literal names, and fail or warn on one that is not there.
+ */
+const FASHION_MNIST_SUBSET = 'data/fashion-mnist-subset.bnds';
+
+/** lab.loadFashionMnist: `url` (relative ones against the package's dist/) or the built subset. */
+export async function loadFashionMnist(ctx: Ctx, url: unknown, packageRoot: URL): Promise<DatasetSplit> {
+  if (url !== undefined && typeof url !== 'string' && !(url instanceof URL)) {
+    throw new TypeError(`url must be a string or a URL, got ${v.describe(url)}`);
+  }
+  if (url !== undefined) return parseDataset(ctx, await readAsset(new URL(url, packageRoot)));
+  const where = new URL(FASHION_MNIST_SUBSET, packageRoot);
+  let bytes: Uint8Array;
+  try {
+    bytes = await readAsset(where);
+  } catch (e) {
+    throw new Error(
+      `batchnorm-lab: no Fashion-MNIST subset at ${where.href} (the npm package does not ship it): ` +
+        'pass the URL of a .bnds file, lab.loadFashionMnist(url)',
+      { cause: e },
+    );
+  }
+  return parseDataset(ctx, bytes);
 }

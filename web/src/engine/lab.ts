@@ -170,13 +170,7 @@ function createLab(ctx: Ctx): Lab {
     toyDataset: (kind, opts) => D.toyDataset(ctx, kind, opts),
     parseDataset: (bytes) => D.parseDataset(ctx, bytes),
     loadDigits: async () => D.parseDataset(ctx, await readAsset(new URL('../data/digits.bnds', import.meta.url))),
-    loadFashionMnist: async (url) => {
-      if (url !== undefined && typeof url !== 'string' && !(url instanceof URL)) {
-        throw new TypeError(`url must be a string or a URL, got ${v.describe(url)}`);
-      }
-      const where = url === undefined ? new URL('../data/fashion-mnist-subset.bnds', import.meta.url) : new URL(url, PACKAGE_ROOT);
-      return D.parseDataset(ctx, await readAsset(where));
-    },
+    loadFashionMnist: (url) => D.loadFashionMnist(ctx, url, PACKAGE_ROOT),
     Trainer: class extends Trainer {
       constructor(opts: TrainerOptions) {
         super(c, opts);
