@@ -166,6 +166,20 @@ export abstract class Handle<R extends { delete(): void }> {
   get disposed(): boolean {
     return !handles.get(this)?.raw;
   }
+
+  /**
+   * dispose(), for `using bn = new lab.BatchNorm1d(1)`. Only declared here (defined below, at run
+   * time, where the runtime has Symbol.dispose), so that the published types declare it.
+   */
+  declare [Symbol.dispose]: () => void;
+}
+
+// The published declarations name Symbol.dispose; consumers whose `lib` has no
+// "esnext.disposable" still compile against them (TypeScript merges this with its own lib's).
+declare global {
+  interface SymbolConstructor {
+    readonly dispose: unique symbol;
+  }
 }
 
 // `using` support where the runtime has Symbol.dispose (Node 20, recent browsers): defined at run
