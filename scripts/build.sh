@@ -24,6 +24,14 @@ for variant in simd scalar; do
   glue="dist/wasm/bnlab-${variant}.js"
   npx --no-install rolldown "$glue" --format esm --minify --file "$glue.min" >/dev/null
   mv "$glue.min" "$glue"
+  # The glue keeps its own URL (`var _scriptDir = import.meta.url`) only to find the .wasm when no
+  # locateFile is given; lab.ts passes the bytes itself, so it is unused. webpack would write the
+  # build machine's file:/// path of the glue there: make it undefined (idempotent, checked).
+  node -e '
+    const fs = require("fs"), f = process.argv[1], s = fs.readFileSync(f, "utf8");
+    const t = s.replace(/^(var \w+=\(\(\)=>\{var \w+=)import\.meta\.url;/, "$1void 0;");
+    if (t.split("import.meta.url").length !== 2) throw new Error(f + ": expected one import.meta.url (the .wasm URL) after removing _scriptDir");
+    fs.writeFileSync(f, t);' "$glue"
 done
 npx tsc -p tsconfig.json
 # The published .d.ts files name the module's internal types: ship their declaration too.
