@@ -9,6 +9,8 @@ import { fmt, fmtList } from './base/format.js';
 import { axisDomain, dotAxis } from './base/number-line.js';
 
 const DEFAULT = [2, 4, 4, 4, 5, 5, 7, 9];
+/** A handle's radius in CSS pixels: a 24 × 24 px target at least (WCAG 2.5.8). */
+const HIT_RADIUS = 12.5;
 
 export class BnStandardize extends BnElement {
   static override observedAttributes = [...BASE_ATTRIBUTES, 'values'];
@@ -112,11 +114,22 @@ export class BnStandardize extends BnElement {
       const z = dots[1]![i]!;
       svg.insertBefore(svgEl('line', { x1: c.getAttribute('cx')!, y1: c.getAttribute('cy')!, x2: z.getAttribute('cx')!, y2: z.getAttribute('cy')!, class: 'link' }), svg.querySelector('circle'));
     });
-    dots[0]!.forEach((c, i) => this.makeDraggable(c, i, scale.inv, domain));
+    // Each x is a slider: a transparent disc of at least 24 CSS pixels over its dot (the drawing
+    // shrinks below 260 px, so the radius grows to match), above all the dots.
+    const w = this.drawingWidth();
+    const shown = this.contentWidth();
+    const hitR = HIT_RADIUS * (shown > 0 && shown < w ? w / shown : 1);
+    const handles = dots[0]!.map((c, i) => {
+      c.classList.add('draggable');
+      const h = svgEl('circle', { cx: c.getAttribute('cx')!, cy: c.getAttribute('cy')!, r: hitR.toFixed(2), class: 'handle' });
+      this.makeDraggable(h, i, scale.inv, domain);
+      return h;
+    });
+    svg.append(...handles);
     const fi = this.focusIndex;
     this.focusIndex = -1;
     this.plot.replaceChildren(svg);
-    if (fi >= 0) (dots[0]![fi] as unknown as HTMLElement | undefined)?.focus();
+    if (fi >= 0) (handles[fi] as unknown as HTMLElement | undefined)?.focus();
   }
 
   private makeDraggable(c: SVGCircleElement, i: number, inv: (px: number) => number, domain: [number, number]): void {
@@ -142,22 +155,37 @@ export class BnStandardize extends BnElement {
       else return;
       e.preventDefault();
     });
+    // The plot scrolls the page on touch (touch-action: pan-y); only a drag that starts on a
+    // handle captures the pointer, on the plot, which outlives the redraws. Chromium ignores
+    // touch-action on SVG shapes, so the handle also cancels its touch's scrolling itself.
+    c.addEventListener('touchstart', (e) => e.preventDefault(), { passive: false });
     c.addEventListener('pointerdown', (e) => {
       e.preventDefault();
       this.dragDomain = domain;
+      const plot = this.plot;
+      // Pointer pixels to viewBox units (the same below 260 px, where the drawing is scaled down).
       const toValue = (ev: PointerEvent) => {
-        const box = this.plot.getBoundingClientRect();
-        return inv(ev.clientX - box.left);
+        const svg = plot.querySelector('svg');
+        const box = (svg ?? plot).getBoundingClientRect();
+        const units = svg && box.width > 0 ? svg.viewBox.baseVal.width / box.width : 1;
+        return inv((ev.clientX - box.left) * units);
       };
-      const onMove = (ev: PointerEvent) => move(toValue(ev));
-      const onUp = () => {
-        window.removeEventListener('pointermove', onMove);
-        window.removeEventListener('pointerup', onUp);
+      const onMove = (ev: PointerEvent) => {
+        if (ev.pointerId === e.pointerId) move(toValue(ev));
+      };
+      const onUp = (ev: PointerEvent) => {
+        if (ev.pointerId !== e.pointerId) return;
+        plot.removeEventListener('pointermove', onMove);
+        plot.removeEventListener('pointerup', onUp);
+        plot.removeEventListener('pointercancel', onUp);
+        if (plot.hasPointerCapture(e.pointerId)) plot.releasePointerCapture(e.pointerId);
         this.dragDomain = null;
         this.render();
       };
-      window.addEventListener('pointermove', onMove);
-      window.addEventListener('pointerup', onUp);
+      plot.setPointerCapture(e.pointerId);
+      plot.addEventListener('pointermove', onMove);
+      plot.addEventListener('pointerup', onUp);
+      plot.addEventListener('pointercancel', onUp);
     });
   }
 }
