@@ -429,6 +429,52 @@ describe('<bn-small-batches>', () => {
   }, TIMEOUT);
 });
 
+describe('<bn-landscape>', () => {
+  it('trains three networks live, measures their landscapes, and words the medians the charts show', async () => {
+    const { page } = await openLesson('', { width: 1280, height: 900 });
+    const ls = page.locator('bn-landscape');
+    await ls.scrollIntoViewIfNeeded();
+    expect(await text(page, 'bn-landscape .landscape-setup')).toContain('η = 0.025, 0.05, 0.1, 0.2, 0.4');
+    await ls.getByRole('button', { name: 'Train the three networks' }).click();
+    // The charts fill in while it trains: accuracy plus the three landscape measures, three runs each.
+    await expect.poll(() => ls.locator('svg.line-chart polyline').count(), { timeout: 60_000 }).toBeGreaterThan(0);
+    await expect.poll(() => text(page, 'bn-landscape .landscape-status'), { timeout: 150_000 }).toMatch(/^Done:|failed/);
+    expect(await text(page, 'bn-landscape .landscape-status')).toMatch(/^Done: 3 networks × 1500 steps with 61 landscape measurements each/);
+    expect(await ls.locator('svg.line-chart').count()).toBe(4);
+    expect(await ls.locator('svg.line-chart polyline').count()).toBeGreaterThanOrEqual(12);
+    // The words quote the charts' own medians (their text alternatives say them) and the final accuracies.
+    const labels = await ls.locator('svg.line-chart').evaluateAll((svgs) => svgs.map((s) => s.getAttribute('aria-label') ?? ''));
+    const medians = labels.slice(1).map((l) => {
+      const m = /without BatchNorm (\S+); with BatchNorm (\S+); noisy BatchNorm (\S+)\.$/.exec(l);
+      return m ? [m[1]!, m[2]!, m[3]!] : null;
+    });
+    for (const m of medians) expect(m).not.toBeNull();
+    const verdict = await text(page, 'bn-landscape .landscape-verdict');
+    expect(verdict).toContain(`the loss varied along the gradient by ${medians[0]![1]} with BatchNorm against ${medians[0]![0]} without`);
+    expect(verdict).toContain(`the gradient changed along the step by ${medians[1]![1]} with BatchNorm against ${medians[1]![0]} without`);
+    expect(verdict).toContain(`the effective β-smoothness was ${medians[2]![1]} with BatchNorm against ${medians[2]![0]} without`);
+    const accs = [...labels[0]!.matchAll(/(\d+(?:\.\d+)?)% at step 1500/g)].map((m) => m[1]);
+    expect(accs).toHaveLength(3);
+    expect(verdict).toMatch(new RegExp(`${accs[2]!.replace('.', '\\.')}% test accuracy against ${accs[1]!.replace('.', '\\.')}%|${accs[2]!.replace('.', '\\.')}% against ${accs[1]!.replace('.', '\\.')}%|reached ${accs[2]!.replace('.', '\\.')}% test accuracy`));
+    expect(verdict).toContain(`without BatchNorm ${accs[0]}%`);
+    // At the default setting BatchNorm is smoother on every measure (scripts/experiments/landscape.mjs).
+    expect(verdict).toMatch(/^BatchNorm made this network’s landscape smoother on all three measures/);
+    expect(verdict).toMatch(/changed by \S+ per step on average with noisy BatchNorm/);
+    await page.locator('#second-look').screenshot({ path: `${SHOTS}measured-1280-landscape.png` });
+    // A new setting clears the result; Cancel stops a run and keeps what was measured.
+    await ls.locator('select').first().selectOption('0.2');
+    expect(await text(page, 'bn-landscape .landscape-status')).toBe('The settings changed: train again to measure them.');
+    expect(await ls.locator('svg.line-chart').count()).toBe(0);
+    expect(await text(page, 'bn-landscape .landscape-setup')).toContain('learning rate 0.2');
+    await ls.getByRole('button', { name: 'Train the three networks' }).click();
+    await expect.poll(() => ls.locator('svg.line-chart polyline').count(), { timeout: 60_000 }).toBeGreaterThan(0);
+    await ls.getByRole('button', { name: 'Cancel' }).click();
+    expect(await text(page, 'bn-landscape .landscape-status')).toBe('Cancelled: the charts show the steps measured so far.');
+    expect(await text(page, 'bn-landscape .landscape-verdict')).toBe('');
+    expect(await ls.locator('svg.line-chart').count()).toBe(4);
+  }, TIMEOUT);
+});
+
 describe('accessibility and looks', () => {
   it('passes axe-core on the new parts with no serious or critical violation, light and dark, desktop and phone', async () => {
     for (const [colorScheme, width] of [['light', 1280], ['dark', 1280], ['light', 360]] as const) {
@@ -437,7 +483,7 @@ describe('accessibility and looks', () => {
       await page.addScriptTag({ path: fileURLToPath(new URL('../../node_modules/axe-core/axe.min.js', import.meta.url)) });
       const result = (await page.evaluate(async () => {
         const axe = (window as unknown as { axe: { run(ctx: object, opts: object): Promise<{ violations: { id: string; impact: string; nodes: { target: unknown }[] }[]; passes: unknown[] }> } }).axe;
-        const r = await axe.run({ include: [['#refresher'], ['#example'], ['#noise'], ['#noise-title'], ['#pl'], ['#small-batches']] }, { resultTypes: ['violations'] });
+        const r = await axe.run({ include: [['#refresher'], ['#example'], ['#noise'], ['#noise-title'], ['#pl'], ['#small-batches'], ['#second-look']] }, { resultTypes: ['violations'] });
         return r.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.slice(0, 3).map((n) => JSON.stringify(n.target)) }));
       })) as { id: string; impact: string; targets: string[] }[];
       const bad = result.filter((v) => v.impact === 'serious' || v.impact === 'critical');

@@ -13,6 +13,7 @@ export { BnBatchNoise } from './bn-batch-noise.js';
 export { BnPlacement } from './bn-placement.js';
 export { BnSmallBatches } from './bn-small-batches.js';
 export { BnCnn } from './bn-cnn.js';
+export { BnLandscape } from './bn-landscape.js';
 export { pageLab } from './base/page-lab.js';
 // The training lab (its own file and stylesheet, built alongside).
 import './training-lab/bn-training-lab.js';

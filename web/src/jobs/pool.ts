@@ -1,6 +1,6 @@
 // Running training jobs off the main thread: one job in one worker (with progress, pause,
 // resume, cancel), or a sweep of jobs over a pool of workers, one per core.
-import { runJob, type TrainingJob, type TrainingProgress, type TrainingResult } from './job.js';
+import { progressFields, runJob, type ProgressFields, type TrainingJob, type TrainingProgress, type TrainingResult } from './job.js';
 import type { WorkerReply, WorkerRequest } from './worker.js';
 import { loadLab, type Lab } from '../engine/lab.js';
 
@@ -94,7 +94,7 @@ function threadWorker(): WorkerLike {
     try {
       if (!labs.has(simd)) labs.set(simd, loadLab(simd === undefined ? undefined : { simd }));
       const result = await runJob(await labs.get(simd)!, job, {
-        onProgress: (p) => reply({ type: 'progress', id, step: p.step, total: p.total, loss: p.chunk.loss, evalSteps: p.chunk.evalSteps, evalAccuracy: p.chunk.evalAccuracy }),
+        onProgress: (p) => reply({ type: 'progress', id, ...progressFields(p) }),
         between: async () => {
           await new Promise((r) => setTimeout(r, 0));
           while (control.paused && !control.cancelled) await new Promise<void>((r) => (control.wake = r));
@@ -181,7 +181,7 @@ export interface TrainingTask {
 
 export interface WorkerOptions {
   /** Called after each chunk with the step reached and the chunk's losses. */
-  onProgress?: (p: Pick<TrainingProgress, 'label' | 'step' | 'total'> & { loss: Float32Array; evalSteps: Float32Array; evalAccuracy: Float32Array }) => void;
+  onProgress?: (p: Pick<TrainingProgress, 'label'> & ProgressFields) => void;
   /** Force the SIMD (true) or scalar (false) build in the worker. */
   simd?: boolean;
 }
@@ -194,7 +194,10 @@ function start(worker: WorkerLike, job: TrainingJob, opts: WorkerOptions, listen
     listeners.set(id, (r) => {
       if (r.type === 'progress') {
         try {
-          opts.onProgress?.({ label: job.label, step: r.step, total: r.total, loss: r.loss, evalSteps: r.evalSteps, evalAccuracy: r.evalAccuracy });
+          opts.onProgress?.({
+            label: job.label, step: r.step, total: r.total, loss: r.loss, evalSteps: r.evalSteps, evalAccuracy: r.evalAccuracy,
+            ...(r.landscape ? { landscape: r.landscape } : {}),
+          });
         } catch (e) {
           // The caller's callback failed: the task fails with that error (never an uncaught
           // exception in this listener), and the run stops.

@@ -1,7 +1,7 @@
 // The training worker: a module Web Worker in browsers, a worker_threads Worker in Node.
 // It loads its own lab, runs jobs with runJob() (the same code as in-thread runs) and streams
 // progress; between chunks it yields to its message loop, so pause, resume and cancel arrive.
-import { runJob, type TrainingJob } from './job.js';
+import { progressFields, runJob, type ProgressFields, type TrainingJob } from './job.js';
 import { loadLab, type Lab } from '../engine/lab.js';
 
 /** main → worker */
@@ -11,7 +11,7 @@ export type WorkerRequest =
 
 /** worker → main */
 export type WorkerReply =
-  | { type: 'progress'; id: number; step: number; total: number; loss: Float32Array; evalSteps: Float32Array; evalAccuracy: Float32Array }
+  | ({ type: 'progress'; id: number } & ProgressFields)
   | { type: 'done'; id: number; result: import('./job.js').TrainingResult }
   | { type: 'error'; id: number; name: string; message: string };
 
@@ -60,7 +60,7 @@ void port().then((io) => io.listen((msg) => {
     .then((lab) =>
       runJob(lab, job, {
         onProgress: (p) =>
-          io.post({ type: 'progress', id, step: p.step, total: p.total, loss: p.chunk.loss, evalSteps: p.chunk.evalSteps, evalAccuracy: p.chunk.evalAccuracy }),
+          io.post({ type: 'progress', id, ...progressFields(p) }),
         between: async () => {
           // A macrotask turn lets queued messages in; while paused, sleep until one wakes us.
           await new Promise((r) => setTimeout(r, 0));
