@@ -1,12 +1,18 @@
 // The package as its users get it: `npm pack` of the built repository, installed from the tarball
-// into empty projects outside the repository, then used (a) from Node ESM with no bundler,
-// (b) through a Vite production build opened in headless Chromium under the strict CSP, (c) the
-// custom elements through a Vite build (every file they load by URL must ship), and (d) from
-// TypeScript, whose compiler must find the published declarations. The plain
-// `<script type="module">` way is covered by page.test.ts.
+// into empty projects outside the repository, then used (a) from Node ESM with no bundler (and
+// from CommonJS through require(esm)), (b) through a Vite production build opened in headless
+// Chromium under the strict CSP, (c) the custom elements through a Vite build (every file they
+// load by URL must ship), (d) from TypeScript, whose compiler must find the published declarations
+// (`using` included), (e) through a zero-config webpack 5 build, (f, g) with Rollup and esbuild by
+// the recipes of docs/bundlers.md, run as written there, and (h) from another origin, as from a
+// CDN. Every browser app runs tests/e2e/consumers/app.js: the engine computes, and
+// trainInWorker and sweep return from real workers the numbers of the same job run in the page.
+// The plain `<script type="module">` way is covered by page.test.ts.
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createReadStream, existsSync } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,14 +40,18 @@ let browser: Browser | undefined;
 
 /** Runs a command quietly; on failure the error carries its output, so the test log shows why. */
 async function sh(cmd: string, args: string[], cwd: string, timeout = 120_000): Promise<string> {
+  return (await sh2(cmd, args, cwd, timeout)).stdout;
+}
+
+/** sh, with what the command wrote to stderr too (warnings). */
+async function sh2(cmd: string, args: string[], cwd: string, timeout = 120_000): Promise<{ stdout: string; stderr: string }> {
   try {
-    const { stdout } = await run(cmd, args, {
+    return await run(cmd, args, {
       cwd,
       timeout,
       maxBuffer: 16 * 1024 * 1024,
       env: { ...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' },
     });
-    return stdout;
   } catch (err) {
     const e = err as { message: string; stdout?: string; stderr?: string };
     throw new Error(`${cmd} ${args.join(' ')} (in ${cwd}) failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
@@ -89,10 +99,93 @@ afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
-/** Builds the Vite project in `dir` with the repository's own Vite (a separate process, so nothing of Vitest's state leaks in). */
+/**
+ * Builds the Vite project in `dir` with the repository's own Vite (a separate process, so nothing
+ * of Vitest's state leaks in). At log level "warn" Vite prints nothing unless something is wrong
+ * (a file it cannot find, a dynamic import it cannot analyse).
+ */
 async function viteBuild(dir: string): Promise<void> {
-  await sh(path.join(BIN, 'vite'), ['build', '--logLevel', 'warn'], dir);
+  const { stdout, stderr } = await sh2(path.join(BIN, 'vite'), ['build', '--logLevel', 'warn'], dir);
+  expect(`${stdout}${stderr}`.trim()).toBe('');
   expect(existsSync(path.join(dir, 'dist', 'index.html'))).toBe(true);
+}
+
+const APP_HTML = (script: string, body = '') =>
+  [
+    '<!doctype html>',
+    // An inline icon, so Chromium does not ask for /favicon.ico and log the 404 as an error.
+    '<html lang="en"><head><meta charset="utf-8"><title>consumer</title><link rel="icon" href="data:,">',
+    `${script}</head>`,
+    `<body><output id="out">loading</output>${body}</body></html>`,
+    '',
+  ].join('\n');
+
+/** A consumer project with tests/e2e/consumers/app.js as src/app.js and a src/main.js that runs it on the package. */
+async function appProject(name: string, specifier = 'batchnorm-lab', extra = ''): Promise<string> {
+  const dir = await consumerProject(name);
+  await mkdir(path.join(dir, 'src'));
+  await copyFile(path.join(REPO, 'tests', 'e2e', 'consumers', 'app.js'), path.join(dir, 'src', 'app.js'));
+  await writeFile(path.join(dir, 'src', 'main.js'), `import * as bn from '${specifier}';\nimport { run } from './app.js';\n${extra}run(bn);\n`);
+  return dir;
+}
+
+/** What app.js wrote, once it is done; the page must not have failed. */
+async function appResult(page: Page): Promise<Record<string, unknown>> {
+  await page.waitForFunction(() => document.getElementById('out')?.textContent !== 'loading', undefined, { timeout: 90_000 });
+  const text = (await page.locator('#out').textContent()) ?? '';
+  expect(text).not.toMatch(/^error/);
+  return JSON.parse(text) as Record<string, unknown>;
+}
+
+/** The engine's numbers, and jobs that came back from the workers equal to the in-page run. */
+function expectAppWorked(result: Record<string, unknown>): void {
+  expect(result).toMatchObject(EXPECTED);
+  expect(result).toMatchObject({ progress: [20, 40], steps: 40, sameAsHere: true, swept: [['seed 2', 40], ['seed 3', 40]] });
+}
+
+/** The code block of docs/bundlers.md that starts with the line `// name`: recipes are run as documented. */
+async function docsRecipe(name: string): Promise<string> {
+  const md = await readFile(path.join(REPO, 'docs', 'bundlers.md'), 'utf8');
+  const block = [...md.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]!).find((b) => b.startsWith(`// ${name}\n`));
+  if (!block) throw new Error(`docs/bundlers.md has no js block starting with "// ${name}"`);
+  return block;
+}
+
+/** Every file under `dir` whose text contains `needle` (paths relative to `dir`). */
+async function filesContaining(dir: string, needle: string): Promise<string[]> {
+  const hits: string[] = [];
+  for (const entry of await readdir(dir, { recursive: true })) {
+    const file = path.join(dir, entry);
+    if ((await stat(file)).isFile() && (await readFile(file, 'latin1')).includes(needle)) hits.push(entry);
+  }
+  return hits;
+}
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.woff2': 'font/woff2',
+};
+
+/** A bare static server for `root` on 127.0.0.1 (each one its own origin), sending `headers` with every file. */
+async function plainServer(root: string, headers: Record<string, string>): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    const file = path.join(root, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
+    if (!file.startsWith(root)) return void res.writeHead(403).end();
+    stat(file).then(
+      (info) => {
+        if (!info.isFile()) return void res.writeHead(404, headers).end();
+        res.writeHead(200, { ...headers, 'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream' });
+        createReadStream(file).pipe(res);
+      },
+      () => void res.writeHead(404, headers).end(),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
 /**
@@ -100,13 +193,15 @@ async function viteBuild(dir: string): Promise<void> {
  * context and runs `check` on the page; then asserts that nothing went wrong on the way
  * (watchedPage: console errors, exceptions, CSP violations, failed requests).
  */
-async function inChromium(dir: string, check: (page: Page, url: string) => Promise<void>): Promise<void> {
+async function inChromium(dir: string, check: (page: Page, url: string, workers: string[]) => Promise<void>): Promise<void> {
   const server = await startServer({ port: 0, root: path.join(dir, 'dist') });
   browser ??= await launchChromium();
   const { context, page, problems } = await watchedPage(browser);
+  const workers: string[] = []; // the URL of every worker the page started
+  page.on('worker', (w) => workers.push(w.url()));
   try {
     await page.goto(server.url);
-    await check(page, server.url);
+    await check(page, server.url, workers);
   } finally {
     await context.close();
     await server.close();
@@ -144,44 +239,23 @@ describe('package consumers', () => {
       expect(out[name].features.version).toBe(version);
     }
     expect(out.scalar.features.simd).toBe(false);
+    // CommonJS loads the ES module package through require(esm), which needs the Node that
+    // package.json's engines names.
+    await writeFile(path.join(dir, 'main.cjs'), "const lab = require('batchnorm-lab');\nconsole.log(typeof lab.loadLab, typeof lab.sweep);\n");
+    expect((await sh(process.execPath, ['main.cjs'], dir)).trim()).toBe('function function');
+    const engines = JSON.parse(await readFile(path.join(REPO, 'package.json'), 'utf8')).engines.node as string;
+    const [major, minor] = process.versions.node.split('.').map(Number) as [number, number];
+    expect(engines).toBe('>=20.19');
+    expect(major > 20 || (major === 20 && minor >= 19)).toBe(true);
   }, TIMEOUT);
 
-  it('(b) Vite production build, served under the strict CSP, in Chromium', async () => {
-    const dir = await consumerProject('vite-app');
-    await writeFile(
-      path.join(dir, 'index.html'),
-      [
-        '<!doctype html>',
-        // An inline icon, so Chromium does not ask for /favicon.ico and log the 404 as an error.
-        '<html lang="en"><head><meta charset="utf-8"><title>vite consumer</title><link rel="icon" href="data:,">',
-        '<script type="module" src="/main.js"></script></head>',
-        '<body><output id="out">loading</output></body></html>',
-        '',
-      ].join('\n'),
-    );
-    await writeFile(
-      path.join(dir, 'main.js'),
-      [
-        "import { loadLab } from 'batchnorm-lab';",
-        "const out = document.getElementById('out');",
-        'try {',
-        '  const lab = await loadLab();',
-        '  const r = lab.standardize([2, 4, 4, 4, 5, 5, 7, 9]);',
-        '  out.textContent = JSON.stringify({ simd: lab.features.simd, mean: r.mean, std: r.std, z: Array.from(r.z) });',
-        '} catch (err) {',
-        '  out.textContent = `error: ${err}`;',
-        '}',
-        '',
-      ].join('\n'),
-    );
+  it('(b) Vite production build, served under the strict CSP, in Chromium: the engine and its workers', async () => {
+    const dir = await appProject('vite-app');
+    await writeFile(path.join(dir, 'index.html'), APP_HTML('<script type="module" src="/src/main.js"></script>'));
     await viteBuild(dir);
-    await inChromium(dir, async (page) => {
-      await page.waitForFunction(() => document.getElementById('out')?.textContent !== 'loading', undefined, {
-        timeout: 60_000,
-      });
-      const text = (await page.locator('#out').textContent()) ?? '';
-      expect(text).not.toMatch(/^error/);
-      expect(JSON.parse(text)).toMatchObject(EXPECTED);
+    await inChromium(dir, async (page, _url, workers) => {
+      expectAppWorked(await appResult(page));
+      expect(workers.length).toBeGreaterThanOrEqual(3); // trainInWorker's, and sweep's two
     });
   }, TIMEOUT);
 
@@ -244,6 +318,11 @@ describe('package consumers', () => {
         'const mean: number = r.mean;',
         'const simd: boolean = lab.features.simd;',
         'console.log(z.length, mean, simd);',
+        // Declared disposable, and that compiles without lib "esnext.disposable" too.
+        'const bn = new lab.BatchNorm1d(1);',
+        'bn[Symbol.dispose]();',
+        'const gone: boolean = bn.disposed;',
+        'console.log(gone);',
         '',
       ].join('\n'),
     );
@@ -265,6 +344,146 @@ describe('package consumers', () => {
         files: ['main.ts'],
       }),
     );
-    await sh(process.execPath, [path.join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], dir);
+    const tsc = path.join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
+    await sh(process.execPath, [tsc, '-p', 'tsconfig.json'], dir);
+    // `using`: compiled against the published types (TS2850/TS2741 without [Symbol.dispose]), then
+    // run: the engine objects are freed when their block ends.
+    await writeFile(
+      path.join(dir, 'using.ts'),
+      [
+        "import { loadLab } from 'batchnorm-lab';",
+        'const lab = await loadLab({ simd: false });',
+        'const before = lab.memory.liveObjects;',
+        'let inside = 0;',
+        '{',
+        '  using bn = new lab.BatchNorm1d(1);',
+        "  using data = lab.toyDataset('xor', { n: 10 });",
+        '  bn.forward(Float32Array.of(1, 2, 3, 4), [4, 1]);',
+        '  inside = lab.memory.liveObjects - before + 0 * data.size;',
+        '}',
+        'console.log(JSON.stringify({ inside, after: lab.memory.liveObjects - before }));',
+        '',
+      ].join('\n'),
+    );
+    await writeFile(
+      path.join(dir, 'tsconfig.using.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          strict: true,
+          outDir: 'out',
+          skipLibCheck: false,
+          types: [],
+          lib: ['ES2022', 'ESNext.Disposable', 'DOM'],
+        },
+        files: ['using.ts'],
+      }),
+    );
+    await sh(process.execPath, [tsc, '-p', 'tsconfig.using.json'], dir);
+    expect(JSON.parse(await sh(process.execPath, ['out/using.js'], dir))).toEqual({ inside: 2, after: 0 });
+  }, TIMEOUT);
+
+  it('(e) webpack 5, zero config: no warnings, no build paths in the bundle; the engine, its workers and the elements in Chromium', async () => {
+    // `webpack` with no configuration file: src/index.js in, dist/main.js out (a classic script).
+    const dir = await appProject('webpack-app', 'batchnorm-lab', "import 'batchnorm-lab/elements';\n");
+    await writeFile(path.join(dir, 'src', 'index.js'), "import './main.js';\n");
+    const { stdout, stderr } = await sh2(path.join(BIN, 'webpack'), ['--mode', 'production', '--no-color'], dir);
+    // Only webpack's performance hints may remain (KaTeX, for the elements, is a chunk over 244 KiB).
+    const warnings = `${stdout}\n${stderr}`.split('\n').filter((l) => /warning/i.test(l));
+    expect(warnings.filter((l) => !/size limit|performance recommendations|compiled with \d+ warning/.test(l))).toEqual([]);
+    expect(stdout).toMatch(/compiled (successfully|with \d+ warnings?)/);
+    // webpack turns a bare `import.meta.url` into the build machine's file:/// path of the module.
+    expect(await filesContaining(path.join(dir, 'dist'), 'file://')).toEqual([]);
+    expect(await filesContaining(path.join(dir, 'dist'), work)).toEqual([]);
+    await writeFile(
+      path.join(dir, 'dist', 'index.html'),
+      APP_HTML('<script defer src="main.js"></script>', '<bn-algorithm values="4,6,8,14"></bn-algorithm>'),
+    );
+    await inChromium(dir, async (page, _url, workers) => {
+      expectAppWorked(await appResult(page));
+      expect(workers.length).toBeGreaterThanOrEqual(3);
+      // The elements' stylesheets and KaTeX's fonts came out of the build.
+      await page.locator('bn-algorithm .katex').first().waitFor({ timeout: 30_000 });
+      const fonts = await page.evaluate(async () => {
+        await document.fonts.ready;
+        return [...document.fonts].filter((f) => f.family.startsWith('KaTeX')).map((f) => `${f.family}:${f.status}`);
+      });
+      expect(fonts).toContain('KaTeX_Main:loaded');
+      expect(fonts.filter((f) => f.endsWith(':error'))).toEqual([]);
+    });
+  }, TIMEOUT);
+
+  for (const [letter, bundler, recipe, command] of [
+    ['f', 'Rollup', 'rollup.config.mjs', [path.join(BIN, 'rollup'), '-c', '--silent']],
+    ['g', 'esbuild', 'build.mjs', [process.execPath, 'build.mjs']],
+  ] as const) {
+    it(`(${letter}) ${bundler}, by the recipe in docs/bundlers.md: the engine and its workers in Chromium`, async () => {
+      const dir = await appProject(`${bundler.toLowerCase()}-app`);
+      await writeFile(path.join(dir, recipe), await docsRecipe(recipe));
+      // The recipe's `import 'esbuild'` resolves from the project: link the repository's copy in.
+      if (bundler === 'esbuild') await sh('ln', ['-s', path.join(REPO, 'node_modules', 'esbuild'), path.join(dir, 'node_modules', 'esbuild')], dir);
+      const { stdout, stderr } = await sh2(command[0], command.slice(1), dir);
+      expect(`${stdout}${stderr}`.trim()).toBe('');
+      expect(existsSync(path.join(dir, 'dist', 'batchnorm-lab', 'jobs', 'worker.js'))).toBe(true);
+      await writeFile(path.join(dir, 'dist', 'index.html'), APP_HTML('<script type="module" src="main.js"></script>'));
+      await inChromium(dir, async (page, _url, workers) => {
+        expectAppWorked(await appResult(page));
+        expect(workers.length).toBeGreaterThanOrEqual(3);
+      });
+    }, TIMEOUT);
+  }
+
+  it('(h) from another origin (a CDN): workers start from a same-origin blob: module, else the jobs run in the page', async () => {
+    // The "CDN": the installed package on its own port, with CORS, as CDNs send it.
+    const dir = await appProject('cdn-app', 'CDN');
+    const cdn = await plainServer(path.join(dir, 'node_modules', 'batchnorm-lab'), { 'Access-Control-Allow-Origin': '*' });
+    const site = path.join(dir, 'site');
+    await mkdir(site);
+    await copyFile(path.join(dir, 'src', 'app.js'), path.join(site, 'app.js'));
+    const main = await readFile(path.join(dir, 'src', 'main.js'), 'utf8');
+    await writeFile(path.join(site, 'main.js'), main.replace("'CDN'", `'${cdn.url}/dist/index.js'`));
+    await writeFile(path.join(site, 'index.html'), APP_HTML('<script type="module" src="main.js"></script>'));
+    browser ??= await launchChromium();
+    try {
+      for (const blobWorkers of [true, false]) {
+        const csp = [
+          "default-src 'self'",
+          'img-src data:', // the inline icon
+          `script-src 'self' ${cdn.url} 'wasm-unsafe-eval'`,
+          `connect-src 'self' ${cdn.url}`,
+          // Without blob: here the blob: worker is refused too: the jobs run in the page.
+          `worker-src 'self'${blobWorkers ? ' blob:' : ''}`,
+          "object-src 'none'",
+          "base-uri 'none'",
+        ].join('; ');
+        const server = await plainServer(site, { 'Content-Security-Policy': csp });
+        const { context, page, problems } = await watchedPage(browser);
+        const workers: string[] = [];
+        page.on('worker', (w) => workers.push(w.url()));
+        try {
+          await page.goto(`${server.url}/index.html`);
+          expectAppWorked(await appResult(page));
+        } finally {
+          await context.close();
+          await server.close();
+        }
+        if (blobWorkers) {
+          expect(workers.length).toBeGreaterThanOrEqual(3);
+          expect(workers.filter((u) => !u.startsWith('blob:'))).toEqual([]);
+          expect(problems).toEqual([]);
+        } else {
+          expect(workers).toEqual([]);
+          // The refused blob: workers are the only thing that went wrong, and they were tried.
+          const refused = (p: string) => /worker-src|create a worker/i.test(p);
+          expect(problems.filter((p) => !refused(p))).toEqual([]);
+          expect(problems.filter(refused).length).toBeGreaterThan(0);
+        }
+      }
+    } finally {
+      await cdn.close();
+    }
   }, TIMEOUT);
 });
+
