@@ -150,7 +150,7 @@ describe('the batch normalization lesson', () => {
     // The working's TeX sources (KaTeX keeps each in its MathML annotation).
     const working = (n: number) => q(n).locator('.work annotation').allTextContents();
     const score = () => text(page, 'bn-quiz .score');
-    expect(await score()).toBe('Score: 4 questions to go.');
+    expect(await score()).toBe('Score: 5 questions to go.');
 
     // Check with nothing chosen: a nudge, nothing judged.
     await q(1).getByRole('button', { name: 'Check' }).focus();
@@ -171,7 +171,7 @@ describe('the batch normalization lesson', () => {
     expect(wrong1).toContain('Pick another answer and check again');
     expect(wrong1).not.toContain('−1.342');
     expect(await q(1).locator('.work').isVisible()).toBe(false);
-    expect(await score()).toBe('Score: 0 of 4 answered right, 0 of them at the first try.');
+    expect(await score()).toBe('Score: 0 of 5 answered right, 0 of them at the first try.');
 
     // Question 1, retried right: arrow down to the next choice, Check again; now the working shows.
     await q(1).locator('input[type="radio"]').first().focus();
@@ -187,7 +187,7 @@ describe('the batch normalization lesson', () => {
     expect(w1[0]).toBe('\\mu_B = \\tfrac{1 + 3 + 5 + 7}{4} = 4');
     expect(w1[1]).toContain('\\sigma^2_B = \\tfrac{9 + 1 + 1 + 9}{4} = 5');
     expect(w1[2]).toContain('[-1.342, -0.447, 0.447, 1.342]');
-    expect(await score()).toBe('Score: 1 of 4 answered right, 0 of them at the first try.');
+    expect(await score()).toBe('Score: 1 of 5 answered right, 0 of them at the first try.');
 
     // Question 2: its wording names no statistic; the working is there on request before answering.
     expect(await text(page, 'bn-quiz [data-question="2"] legend')).not.toMatch(/standard deviation|mean/);
@@ -201,7 +201,7 @@ describe('the batch normalization lesson', () => {
     await page.keyboard.press('Enter');
     expect(await feedback(2).getAttribute('data-result')).toBe('right');
     expect((await working(2)).join(' ')).toContain('= [2, 4, 8, 10]');
-    expect(await score()).toBe('Score: 2 of 4 answered right, 1 of them at the first try.');
+    expect(await score()).toBe('Score: 2 of 5 answered right, 1 of them at the first try.');
 
     // Question 3, wrong: running statistics in training mode; the engine's error explains.
     await q(3).locator('input[type="radio"]').first().focus();
@@ -234,7 +234,24 @@ describe('the batch normalization lesson', () => {
     expect(w4[0]).toContain('\\mu_B = 7');
     expect(w4[0]).toContain('\\sigma^2_B = 16');
     expect(w4[1]).toContain('[-0.9998, 0.9998]');
-    expect(await score()).toBe('Score: 3 of 4 answered right, 1 of them at the first try.');
+
+    // Question 5, effective β-smoothness: the engine's probe gives ‖g‖ and ‖Δg‖; the right choice
+    // divides by the distance moved, η·‖g‖, and the wrong ones are the usual slips.
+    const prompt5 = await text(page, 'bn-quiz [data-question="5"] legend');
+    const m5 = /‖g‖ = ([\d.]+)\. After a step of η = ([\d.]+) along it, the gradient had changed by ‖Δg‖ = ([\d.]+)\./.exec(prompt5);
+    expect(m5, prompt5).not.toBeNull();
+    const [g5, eta5, dg5] = [Number(m5![1]), Number(m5![2]), Number(m5![3])];
+    expect(g5).toBeGreaterThan(0);
+    const choices5 = (await q(5).locator('label').allTextContents()).map(Number);
+    expect(choices5[1]).toBeCloseTo(dg5 / (eta5 * g5), 2);
+    expect(choices5[0]).toBeCloseTo(dg5 / eta5, 2);
+    expect(new Set(choices5).size).toBe(4);
+    await q(5).locator('input[type="radio"]').nth(1).check();
+    await q(5).getByRole('button', { name: 'Check' }).click();
+    expect(await feedback(5).getAttribute('data-result')).toBe('right');
+    expect(await text(page, 'bn-quiz [data-question="5"] .feedback')).toContain(`the weights moved η·‖g‖ = ${eta5} × ${g5}`);
+    expect((await working(5))[1]).toContain('\\beta_{\\text{eff}}');
+    expect(await score()).toBe('Score: 4 of 5 answered right, 2 of them at the first try.');
   }, TIMEOUT);
 
   it('follows a control in the URL and applies a shared URL', async () => {

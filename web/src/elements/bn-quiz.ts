@@ -1,6 +1,6 @@
-// <bn-quiz>: four questions with radio choices and a Check button each. The wrong choices are
+// <bn-quiz>: five questions with radio choices and a Check button each. The wrong choices are
 // mistakes learners really make (sample variance, forgetting the mean, running statistics in
-// training, a batch of two keeping its spread); every number in a choice and in its explanation is computed by the engine when the
+// training, a batch of two keeping its spread, a smoothness estimate that forgets the distance moved); every number in a choice and in its explanation is computed by the engine when the
 // element renders. After Check, focus moves to the feedback, which says right or wrong and why
 // that choice is; a wrong answer can be retried, and the working (typeset) is shown after a
 // right answer or on request ("Show the working"), so a first wrong click does not give the answer
@@ -65,6 +65,28 @@ function questions(lab: Lab): Question[] {
   const pairSample = pair.map((xs) => lab.standardize([...xs], { unbiased: true }).z);
   const pairCentred = pair.map((xs, f) => xs.map((x) => x - pairStats[f]!.mean));
   const two = (rows: ArrayLike<number>[]) => rows.map((r) => `[${fmtList(r, 4)}]`).join(' and ');
+
+  // Section 12's measurement, once: a small network on the XOR toy set after 30 steps, probed by
+  // the engine at one step size along its gradient.
+  const eta = 0.5;
+  const probe = (() => {
+    const train = lab.toyDataset('xor', { n: 256, seed: 3 });
+    try {
+      const t = new lab.Trainer({ model: { sizes: [2, 16, 16, 2], norm: 'batch', seed: 3 }, train, lr: 0.1, batchSize: 32, dataSeed: 3 });
+      try {
+        t.run(30);
+        return t.probeLandscape([eta]);
+      } finally {
+        t.dispose();
+      }
+    } finally {
+      train.dispose();
+    }
+  })();
+  const g = Number(probe.gradientNorm.toPrecision(3));
+  const dg = Number(probe.gradientChanges[0]!.toPrecision(3));
+  const moved = eta * g;
+  const beta = dg / moved;
 
   return [
     {
@@ -132,6 +154,23 @@ function questions(lab: Lab): Question[] {
         const s = pairStats[f]!;
         return `x = [${texList(xs, 3)}]: \\mu_B = ${texNum(s.mean, 3)}, \\; \\sigma^2_B = ${texNum(s.variance, 4)}, \\; \\hat{x} = \\frac{x - ${texNum(s.mean, 3)}}{\\sqrt{${texNum(s.variance, 4)} + 10^{-5}}} = [${texList(s.xhat, 4)}]`;
       }),
+    },
+    {
+      prompt: `Section 12 measures how smooth the loss is along the gradient. At the current weights of a small BatchNorm network the engine measured a gradient of length ‖g‖ = ${fmt(g, 3)}. After a step of η = ${eta} along it, the gradient had changed by ‖Δg‖ = ${fmt(dg, 3)}. What is the effective β-smoothness of that step, the change of the gradient per distance moved?`,
+      choices: [
+        { text: fmt(dg / eta, 3), correct: false,
+          why: `This divides by the step size η alone. The weights moved η·‖g‖ = ${fmt(moved, 3)}, not η: the step goes along the whole gradient, not along a unit vector.` },
+        { text: fmt(beta, 3), correct: true,
+          why: `Right: the weights moved η·‖g‖ = ${eta} × ${fmt(g, 3)} = ${fmt(moved, 3)}, and the gradient changed by ${fmt(dg, 3)} over that distance: ${fmt(dg, 3)} / ${fmt(moved, 3)} = ${fmt(beta, 3)}. Smaller means a smoother landscape, where the gradient stays a good guide for longer; in section 12 BatchNorm makes it smaller.` },
+        { text: fmt(dg / g, 3), correct: false,
+          why: 'This compares the change with the gradient’s length but leaves out how far the step went: the same change over a longer step would be a smoother landscape.' },
+        { text: fmt(dg * eta * g, 3), correct: false,
+          why: `This multiplies by the distance instead of dividing: β is a change per distance, so ${fmt(dg, 3)} is divided by the ${fmt(moved, 3)} moved.` },
+      ],
+      working: [
+        `\\text{distance moved} = \\eta \\, \\lVert g \\rVert = ${texNum(eta)} \\times ${texNum(g, 3)} = ${texNum(moved, 3)}`,
+        `\\beta_{\\text{eff}} = \\frac{\\lVert \\Delta g \\rVert}{\\eta \\, \\lVert g \\rVert} = \\frac{${texNum(dg, 3)}}{${texNum(moved, 3)}} = ${texNum(beta, 3)}`,
+      ],
     },
   ];
 }
