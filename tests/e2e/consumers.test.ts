@@ -231,7 +231,7 @@ describe('package consumers', () => {
       ].join('\n'),
     );
     const out = JSON.parse(await sh(process.execPath, ['main.js'], dir));
-    expect(out.elements).toEqual(['Bn1dVs2d', 'BnAlgorithm', 'BnBatchNoise', 'BnCnn', 'BnCode', 'BnGammaBeta', 'BnPlacement', 'BnQuiz', 'BnSmallBatches', 'BnStandardize', 'BnTrainEval', 'BnWorkedExample']);
+    expect(out.elements).toEqual(['Bn1dVs2d', 'BnAlgorithm', 'BnBatchNoise', 'BnCnn', 'BnCode', 'BnGammaBeta', 'BnLandscape', 'BnPlacement', 'BnQuiz', 'BnSmallBatches', 'BnStandardize', 'BnTrainEval', 'BnWorkedExample']);
     expect(out.registry).toBe('undefined');
     const version = JSON.parse(await readFile(path.join(REPO, 'package.json'), 'utf8')).version;
     for (const name of ['default', 'scalar']) {
