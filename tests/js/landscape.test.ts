@@ -4,7 +4,7 @@
 // against a training step and first-order Taylor; here: the API, its errors, and that measuring
 // a run does not change it, through every layer a page uses.
 import { describe, expect, it } from 'vitest';
-import { loadLab, runJob } from '../../dist/index.js';
+import { loadLab, runJob, sweep, trainInWorker } from '../../dist/index.js';
 import {
   LANDSCAPE_DEFAULTS, LANDSCAPE_EVERY, LANDSCAPE_RUNS, LANDSCAPE_STEP_MULTIPLES, landscapeJob, median, medianMovement,
 } from '../../dist/jobs/presets.js';
@@ -138,6 +138,22 @@ describe('runJob with landscape', () => {
     const r2 = await runJob(lab, plain);
     expect(Array.from(r2.loss)).toEqual(Array.from(r.loss));
     expect(r2.landscape).toBeUndefined();
+  });
+
+  it('streams the same points from a worker and from a sweep as in this thread', async () => {
+    const lab = await loadLab();
+    const job = { ...landscapeJob('noisy', { ...LANDSCAPE_DEFAULTS, steps: 60 }), chunk: 30 };
+    const here = await runJob(lab, job);
+    const streamed: number[] = [];
+    const task = await trainInWorker(job, { onProgress: (p) => streamed.push(...(p.landscape ?? []).map((q) => q.step)) });
+    const there = await task.result;
+    expect(streamed).toEqual([0, 25, 50]);
+    expect(there.landscape).toEqual(here.landscape);
+    const swept: number[] = [];
+    const [s] = await sweep([job], { workers: 1, onProgress: (p) => swept.push(...(p.landscape ?? []).map((q) => q.step)) });
+    expect(swept).toEqual([0, 25, 50]);
+    expect(s!.landscape).toEqual(here.landscape);
+    expect(Array.from(s!.loss)).toEqual(Array.from(here.loss));
   });
 
   it('refuses a bad landscape option', async () => {
