@@ -54,13 +54,6 @@ function followSystemScheme(element: BnBase, applyTheme: () => void): void {
 }
 
 /**
- * What every <bn-*> element is, the training lab included: an open shadow root that links the
- * theme and then the element's own stylesheets (external files: pages run under a strict CSP,
- * so no inline <style>), a painted surface in the light or dark theme (the `dark` custom state,
- * `:host(:state(dark))`, selects the dark tokens), headings at the level the host asks for, and
- * composed, bubbling bn-* events that host pages can follow.
- */
-/**
  * HTMLElement, or a stand-in where there is no DOM (Node, server-side rendering): importing the
  * elements there must not throw, and defines nothing (defineElement).
  */
@@ -71,6 +64,13 @@ export function defineElement(name: string, element: CustomElementConstructor): 
   if (typeof customElements !== 'undefined' && !customElements.get(name)) customElements.define(name, element);
 }
 
+/**
+ * What every <bn-*> element is, the training lab included: an open shadow root that links the
+ * theme and then the element's own stylesheets (external files: pages run under a strict CSP,
+ * so no inline <style>), a painted surface in the light or dark theme (the `dark` custom state,
+ * `:host(:state(dark))`, selects the dark tokens), headings at the level the host asks for, and
+ * composed, bubbling bn-* events that host pages can follow.
+ */
 export abstract class BnBase extends ElementBase {
   static observedAttributes: readonly string[] = BASE_ATTRIBUTES;
   protected readonly root: ShadowRoot;
@@ -108,11 +108,6 @@ export abstract class BnBase extends ElementBase {
     if (old === value) return;
     if (name === 'theme') this.applyTheme();
     else if (name === 'heading-level') this.relevelHeadings();
-  }
-
-  /** True when the element paints its dark theme (after `theme`, the host page and the system). */
-  get isDark(): boolean {
-    return this.dark ?? false;
   }
 
   /** Sets the `dark` custom state from the theme attribute, the host's color-scheme and the system. */
