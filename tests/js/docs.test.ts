@@ -34,7 +34,7 @@ describe('generated tables', () => {
   const checked = blocks.filter((b) => b.checked);
   it('has the deterministic experiments among the checked blocks', () => {
     expect(checked.map((b) => b.command)).toEqual(expect.arrayContaining([
-      expect.stringContaining('digits-lr.mjs'), expect.stringContaining('figure1.mjs'), expect.stringContaining('cnn-fashion.mjs'),
+      expect.stringContaining('digits-lr.mjs'), expect.stringContaining('figure1.mjs'), expect.stringContaining('cnn.mjs'),
     ]));
   });
 

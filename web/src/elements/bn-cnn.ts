@@ -11,6 +11,7 @@ import { BASE_ATTRIBUTES, BnElement, defineElement } from './base/element.js';
 import { fmt } from './base/format.js';
 import { sweep } from '../jobs/pool.js';
 import { runJobsInThread, type TrainingJob, type TrainingProgress, type TrainingResult } from '../jobs/job.js';
+import { cnnJob } from '../jobs/presets.js';
 
 type CnnDataset = 'digits' | 'fashion-mnist';
 const NAMES = ['without normalization', 'with BatchNorm2d'] as const;
@@ -84,18 +85,8 @@ export class BnCnn extends BnElement {
   }
 
   private jobs(): TrainingJob[] {
-    const d = this.data;
-    const side = SHAPES[d].side;
-    return (['none', 'batch'] as const).map((norm) => ({
-      label: norm,
-      dataset: d === 'digits' ? { kind: 'digits' } : { kind: 'fashion-mnist' },
-      trainer: {
-        model: { sizes: [side * side, 10], conv: { channels: [8, 16], kernelSize: 3, pool: 'max' }, norm, seed: this.seed },
-        batchSize: BATCH, lr: 0.02, momentum: 0.9, dataSeed: this.seed, evalEvery: 25, evalLimit: 500,
-      },
-      steps: this.steps,
-      chunk: 25,
-    }));
+    // The same jobs as scripts/experiments/cnn.mjs (web/src/jobs/presets.ts).
+    return (['none', 'batch'] as const).map((norm) => cnnJob(this.data, norm, { steps: this.steps, seed: this.seed, every: 25, evalLimit: 500 }));
   }
 
   private async run(): Promise<void> {

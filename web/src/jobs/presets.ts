@@ -115,3 +115,36 @@ export function medianMovement(percentiles: ArrayLike<number>): number {
   for (let s = 1; s < steps; s++) sum += Math.abs(percentiles[3 * s + 1]! - percentiles[3 * (s - 1) + 1]!);
   return sum / (steps - 1);
 }
+
+/** The datasets the small CNN learns. */
+export type CnnDataset = 'digits' | 'fashion-mnist';
+/** The side of each dataset's square images. */
+export const CNN_SIDE: Record<CnnDataset, number> = { digits: 8, 'fashion-mnist': 28 };
+
+/**
+ * One run of the small CNN of <bn-cnn> (section 9) and scripts/experiments/cnn.mjs: Conv2d(1→8,
+ * 3×3, padding 1) → norm → ReLU → MaxPool 2×2 → Conv2d(8→16) → norm → ReLU → MaxPool 2×2 →
+ * Flatten → Linear, `norm` in each conv block (GroupNorm with 2 groups); SGD with momentum 0.9,
+ * batches of 64, the same initial weights and data order (`seed`) for every normalization; the
+ * test set (or `evalLimit` of it) evaluated every `every` steps.
+ */
+export function cnnJob(
+  dataset: CnnDataset,
+  norm: 'none' | 'batch' | 'group' | 'layer',
+  o: { steps: number; lr?: number; seed?: number; every?: number; evalLimit?: number; label?: string },
+): TrainingJob {
+  const side = CNN_SIDE[dataset];
+  const seed = o.seed ?? 1;
+  const every = o.every ?? 25;
+  return {
+    label: o.label ?? norm,
+    dataset: { kind: dataset },
+    trainer: {
+      model: { sizes: [side * side, 10], conv: { channels: [8, 16], kernelSize: 3, pool: 'max' }, norm, groups: 2, seed },
+      batchSize: 64, lr: o.lr ?? 0.02, momentum: 0.9, dataSeed: seed, evalEvery: every,
+      ...(o.evalLimit === undefined ? {} : { evalLimit: o.evalLimit }),
+    },
+    steps: o.steps,
+    chunk: every,
+  };
+}
