@@ -3,7 +3,8 @@
 // `auto` (the default) the host page's color-scheme, or the system's when the host declares none;
 // axe-core finds nothing inside any element on a light or a dark host page under a light or a
 // dark system; --bn-* tokens and ::part() restyle them from outside; heading-level sets the
-// level of their headings, and the lesson's headings are in order.
+// level of their headings, and the lesson’s headings are in order; web/embed-example.html shows
+// a light and a dark host section.
 // The host pages are built in the browser from the elements' module (web/embed-example.html with
 // its own stylesheet removed); the context bypasses the CSP because axe and the ::part rule insert
 // inline styles.
@@ -158,6 +159,29 @@ describe('theming', () => {
     });
     expect(styled).toEqual({ plot: 'rgb(255, 0, 0)', surface: '0px', caption: 'rgb(0, 0, 255)', stats: 'none' });
   }, TIMEOUT);
+});
+
+describe('web/embed-example.html', () => {
+  for (const system of ['light', 'dark'] as const) {
+    it(`paints its light section's elements light and its dark section's dark (${system} system), axe finds nothing inside them`, async () => {
+      const watched = await watchedPage(browser, { viewport: { width: 1280, height: 900 }, colorScheme: system, bypassCSP: true });
+      opened = watched;
+      const { page } = watched;
+      await page.goto(`${server.url}web/embed-example.html`);
+      await page.locator('bn-quiz .question').first().waitFor({ timeout: 60_000 });
+      await page.locator('bn-algorithm .katex').first().waitFor();
+      const painted = await page.evaluate(() => [...document.querySelectorAll('section')].map((sec) => [...sec.querySelectorAll('*')]
+        .filter((e) => e.shadowRoot)
+        .map((e) => `${e.localName} ${getComputedStyle(e.shadowRoot!.querySelector('[part~="surface"]')!).backgroundColor}`)));
+      expect(painted).toEqual([
+        [`bn-standardize ${LIGHT_BG}`, `bn-worked-example ${LIGHT_BG}`, `bn-quiz ${LIGHT_BG}`],
+        [`bn-algorithm ${DARK_BG}`, `bn-gamma-beta ${DARK_BG}`, `bn-1d-vs-2d ${LIGHT_BG}`],
+      ]);
+      const tags = ['bn-standardize', 'bn-worked-example', 'bn-quiz', 'bn-algorithm', 'bn-gamma-beta', 'bn-1d-vs-2d'];
+      const violations = await axeInside(page, tags);
+      expect(violations, JSON.stringify(violations, null, 1)).toEqual([]);
+    }, TIMEOUT);
+  }
 });
 
 describe('heading-level', () => {
