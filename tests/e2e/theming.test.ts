@@ -8,6 +8,8 @@
 // The host pages are built in the browser from the elements' module (web/embed-example.html with
 // its own stylesheet removed); the context bypasses the CSP because axe and the ::part rule insert
 // inline styles.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { launchChromium, watchedPage } from './browser.js';
@@ -17,11 +19,12 @@ import { startServer } from '../../scripts/serve.mjs';
 
 const TIMEOUT = 120_000;
 const AXE = fileURLToPath(new URL('../../node_modules/axe-core/axe.min.js', import.meta.url));
-/** Every element the package registers. */
-const TAGS = [
-  'bn-standardize', 'bn-algorithm', 'bn-worked-example', 'bn-gamma-beta', 'bn-quiz', 'bn-train-eval', 'bn-1d-vs-2d',
-  'bn-code', 'bn-batch-noise', 'bn-placement', 'bn-cnn', 'bn-small-batches', 'bn-training-lab',
-];
+const web = fileURLToPath(new URL('../../web/src/elements/', import.meta.url));
+const lab = join(web, 'training-lab');
+/** Every element the package registers: each defineElement('bn-…') call in the elements' sources. */
+const TAGS = [web, lab].flatMap((dir) => readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => readFileSync(join(dir, f), 'utf8')))
+  .flatMap((src) => [...src.matchAll(/defineElement\('(bn-[a-z0-9-]+)'/g)].map((m) => m[1]!))
+  .sort();
 /** The surfaces' default backgrounds (base/theme.css). */
 const LIGHT_BG = 'rgb(255, 255, 255)';
 const DARK_BG = 'rgb(27, 31, 36)';
@@ -107,6 +110,7 @@ describe('theming', () => {
       it(`every element on a ${host} host page, ${system} system: painted in the host's scheme, no axe violation inside`, async () => {
         const page = await hostPage(host, system, TAGS.map((t) => [t, {}]));
         const painted = await surfaces(page);
+        expect(TAGS.length).toBeGreaterThanOrEqual(13);
         expect(painted.map((p) => p.tag)).toEqual(TAGS);
         for (const p of painted) expect(p.bg, `${p.tag} surface`).toBe(host === 'dark' ? DARK_BG : LIGHT_BG);
         const violations = await axeInside(page, TAGS);
