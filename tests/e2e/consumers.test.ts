@@ -143,6 +143,17 @@ function expectAppWorked(result: Record<string, unknown>): void {
   expect(result).toMatchObject({ progress: [20, 40], steps: 40, sameAsHere: true, swept: [['seed 2', 40], ['seed 3', 40]] });
 }
 
+/** <bn-algorithm> typeset its formulas in KaTeX's own fonts: the elements' files reached the browser. */
+async function expectTypeset(page: Page): Promise<void> {
+  await page.locator('bn-algorithm .katex').first().waitFor({ timeout: 30_000 });
+  const fonts = await page.evaluate(async () => {
+    await document.fonts.ready;
+    return [...document.fonts].filter((f) => f.family.startsWith('KaTeX')).map((f) => `${f.family}:${f.status}`);
+  });
+  expect(fonts).toContain('KaTeX_Main:loaded');
+  expect(fonts.filter((f) => f.endsWith(':error'))).toEqual([]);
+}
+
 /** The code block of docs/bundlers.md that starts with the line `// name`: recipes are run as documented. */
 async function docsRecipe(name: string): Promise<string> {
   const md = await readFile(path.join(REPO, 'docs', 'bundlers.md'), 'utf8');
@@ -404,14 +415,7 @@ describe('package consumers', () => {
     await inChromium(dir, async (page, _url, workers) => {
       expectAppWorked(await appResult(page));
       expect(workers.length).toBeGreaterThanOrEqual(3);
-      // The elements' stylesheets and KaTeX's fonts came out of the build.
-      await page.locator('bn-algorithm .katex').first().waitFor({ timeout: 30_000 });
-      const fonts = await page.evaluate(async () => {
-        await document.fonts.ready;
-        return [...document.fonts].filter((f) => f.family.startsWith('KaTeX')).map((f) => `${f.family}:${f.status}`);
-      });
-      expect(fonts).toContain('KaTeX_Main:loaded');
-      expect(fonts.filter((f) => f.endsWith(':error'))).toEqual([]);
+      await expectTypeset(page);
     });
   }, TIMEOUT);
 
@@ -419,18 +423,22 @@ describe('package consumers', () => {
     ['f', 'Rollup', 'rollup.config.mjs', [path.join(BIN, 'rollup'), '-c', '--silent']],
     ['g', 'esbuild', 'build.mjs', [process.execPath, 'build.mjs']],
   ] as const) {
-    it(`(${letter}) ${bundler}, by the recipe in docs/bundlers.md: the engine and its workers in Chromium`, async () => {
-      const dir = await appProject(`${bundler.toLowerCase()}-app`);
+    it(`(${letter}) ${bundler}, by the recipe in docs/bundlers.md: the engine, its workers and the elements in Chromium`, async () => {
+      const dir = await appProject(`${bundler.toLowerCase()}-app`, 'batchnorm-lab', "import 'batchnorm-lab/elements';\n");
       await writeFile(path.join(dir, recipe), await docsRecipe(recipe));
       // The recipe's `import 'esbuild'` resolves from the project: link the repository's copy in.
       if (bundler === 'esbuild') await sh('ln', ['-s', path.join(REPO, 'node_modules', 'esbuild'), path.join(dir, 'node_modules', 'esbuild')], dir);
       const { stdout, stderr } = await sh2(command[0], command.slice(1), dir);
       expect(`${stdout}${stderr}`.trim()).toBe('');
       expect(existsSync(path.join(dir, 'dist', 'batchnorm-lab', 'jobs', 'worker.js'))).toBe(true);
-      await writeFile(path.join(dir, 'dist', 'index.html'), APP_HTML('<script type="module" src="main.js"></script>'));
+      await writeFile(
+        path.join(dir, 'dist', 'index.html'),
+        APP_HTML('<script type="module" src="main.js"></script>', '<bn-algorithm values="4,6,8,14"></bn-algorithm>'),
+      );
       await inChromium(dir, async (page, _url, workers) => {
         expectAppWorked(await appResult(page));
         expect(workers.length).toBeGreaterThanOrEqual(3);
+        await expectTypeset(page);
       });
     }, TIMEOUT);
   }
