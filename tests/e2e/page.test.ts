@@ -155,6 +155,40 @@ describe('the lesson page', () => {
     expect(wasm.headers.get('content-type')).toBe('application/wasm');
   });
 
+  it('compiles the engine while it downloads (streaming), and from its bytes when the type is wrong', async () => {
+    for (const [wrongType, streamed] of [[false, 1], [true, 0]] as const) {
+      const watched = await watchedPage(browser, { viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
+      opened = { context: watched.context, problems: { list: watched.problems } };
+      const { page, context } = watched;
+      await page.addInitScript(() => {
+        const w = window as unknown as { __streamed: string[] };
+        w.__streamed = [];
+        const original = WebAssembly.instantiateStreaming;
+        WebAssembly.instantiateStreaming = async (source, imports) => {
+          w.__streamed.push((await source).url);
+          return original(source, imports);
+        };
+      });
+      if (wrongType) {
+        // A server that sends the module as a generic binary: instantiateStreaming would refuse it.
+        await context.route('**/bnlab-simd.wasm', async (route) => {
+          const r = await route.fetch();
+          await route.fulfill({ response: r, headers: { ...r.headers(), 'content-type': 'application/octet-stream' } });
+        });
+      }
+      await page.goto(`${server.url}web/`);
+      await page.locator('main[data-state="ready"]').waitFor({ timeout: 60_000 });
+      const urls = await page.evaluate(() => (window as unknown as { __streamed: string[] }).__streamed);
+      expect(urls.length, `wrong type: ${wrongType}`).toBe(streamed);
+      if (streamed) expect(urls[0]).toMatch(/\/dist\/wasm\/bnlab-simd\.wasm$/);
+      await expect.poll(() => page.locator('#std').evaluate((e) => e.shadowRoot?.querySelector('[data-stat="mean"]')?.textContent)).toBe('5');
+      const problems = watched.problems;
+      await context.close();
+      opened = undefined;
+      expect(problems).toEqual([]);
+    }
+  });
+
   it('is one lesson in the source’s order, with landmarks, headings and the engine named', async () => {
     opened = await openPage({ width: 1280, height: 800 });
     const { page } = opened;

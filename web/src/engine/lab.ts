@@ -118,20 +118,46 @@ export function simdSupported(): boolean {
   }
 }
 
+/**
+ * The module's code: in browsers, fetched and compiled while it downloads
+ * (WebAssembly.instantiateStreaming, through Emscripten's instantiateWasm hook) when the server
+ * sends it as application/wasm, else compiled from its bytes once they are all there; in Node
+ * (a file: URL), read from disk. The fetch starts at once, in parallel with the glue's import.
+ */
+function wasmSource(url: URL): { overrides: Promise<Parameters<BnLabFactory>[0]>; failed: Promise<never> } {
+  const streaming = url.protocol !== 'file:' && typeof fetch === 'function' && typeof WebAssembly.instantiateStreaming === 'function';
+  if (!streaming) {
+    return { overrides: readAsset(url).then((bytes) => ({ wasmBinary: bytes })), failed: new Promise<never>(() => {}) };
+  }
+  const response = fetch(url, { credentials: 'same-origin' });
+  let fail: (e: unknown) => void = () => {};
+  const failed = new Promise<never>((_, reject) => (fail = reject));
+  failed.catch(() => {}); // observed by loadModule's race; never an unhandled rejection here
+  const instantiateWasm = (imports: WebAssembly.Imports, receive: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void) => {
+    (async () => {
+      const r = await response;
+      if (!r.ok) throw new Error(`batchnorm-lab: cannot load ${url.href} (HTTP ${r.status})`);
+      const type = (r.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+      const result = type === 'application/wasm'
+        ? await WebAssembly.instantiateStreaming(r, imports)
+        : await WebAssembly.instantiate(await r.arrayBuffer(), imports);
+      receive(result.instance, result.module);
+    })().catch(fail);
+    return {}; // the exports arrive through receive()
+  };
+  return { overrides: Promise.resolve({ instantiateWasm }), failed };
+}
+
 async function loadModule(simd: boolean) {
   // Literal paths, so bundlers (Vite) see and ship both files of the chosen build.
-  if (simd) {
-    const [glue, bytes] = await Promise.all([
-      import('../wasm/bnlab-simd.js'),
-      readAsset(new URL('../wasm/bnlab-simd.wasm', import.meta.url)),
-    ]);
-    return (glue.default as BnLabFactory)({ wasmBinary: bytes });
-  }
-  const [glue, bytes] = await Promise.all([
-    import('../wasm/bnlab-scalar.js'),
-    readAsset(new URL('../wasm/bnlab-scalar.wasm', import.meta.url)),
+  const source = simd
+    ? wasmSource(new URL('../wasm/bnlab-simd.wasm', import.meta.url))
+    : wasmSource(new URL('../wasm/bnlab-scalar.wasm', import.meta.url));
+  const [glue, overrides] = await Promise.all([
+    simd ? import('../wasm/bnlab-simd.js') : import('../wasm/bnlab-scalar.js'),
+    source.overrides,
   ]);
-  return (glue.default as BnLabFactory)({ wasmBinary: bytes });
+  return Promise.race([(glue.default as BnLabFactory)(overrides), source.failed]);
 }
 
 /**

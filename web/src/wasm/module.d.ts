@@ -274,4 +274,8 @@ export interface BnLabModule {
   room(): boolean;
 }
 
-export type BnLabFactory = (overrides: { wasmBinary?: ArrayBuffer | Uint8Array }) => Promise<BnLabModule>;
+export type BnLabFactory = (overrides: {
+  wasmBinary?: ArrayBuffer | Uint8Array;
+  /** Emscripten's hook: instantiate the module yourself, call receive(), return {}. */
+  instantiateWasm?: (imports: WebAssembly.Imports, receive: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void) => object;
+}) => Promise<BnLabModule>;
