@@ -461,17 +461,31 @@ describe('<bn-landscape>', () => {
     expect(verdict).toMatch(/^BatchNorm made this network’s landscape smoother on all three measures/);
     expect(verdict).toMatch(/changed by \S+ per step on average with noisy BatchNorm/);
     await page.locator('#second-look').screenshot({ path: `${SHOTS}measured-1280-landscape.png` });
-    // A new setting clears the result; Cancel stops a run and keeps what was measured.
+    // A new setting clears the result.
     await ls.locator('select').first().selectOption('0.2');
     expect(await text(page, 'bn-landscape .landscape-status')).toBe('The settings changed: train again to measure them.');
     expect(await ls.locator('svg.line-chart').count()).toBe(0);
     expect(await text(page, 'bn-landscape .landscape-setup')).toContain('learning rate 0.2');
+  }, TIMEOUT);
+
+  it('cancels and keeps what was measured; lays out at 375 px dark', async () => {
+    const { page } = await openLesson('', { width: 375, height: 800, colorScheme: 'dark' });
+    const ls = page.locator('bn-landscape');
+    await ls.scrollIntoViewIfNeeded();
     await ls.getByRole('button', { name: 'Train the three networks' }).click();
-    await expect.poll(() => ls.locator('svg.line-chart polyline').count(), { timeout: 60_000 }).toBeGreaterThan(0);
+    await expect.poll(() => ls.locator('svg.line-chart polyline').count(), { timeout: 60_000 }).toBeGreaterThan(3);
     await ls.getByRole('button', { name: 'Cancel' }).click();
     expect(await text(page, 'bn-landscape .landscape-status')).toBe('Cancelled: the charts show the steps measured so far.');
     expect(await text(page, 'bn-landscape .landscape-verdict')).toBe('');
     expect(await ls.locator('svg.line-chart').count()).toBe(4);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow, 'sideways scroll').toBeLessThanOrEqual(0);
+    const wide = await ls.evaluate((host) => {
+      const box = host.getBoundingClientRect();
+      return [...host.shadowRoot!.querySelectorAll('*')].filter((e) => e.getBoundingClientRect().right > box.right + 1).map((e) => e.tagName + '.' + e.getAttribute('class'));
+    });
+    expect(wide).toEqual([]);
+    await page.locator('#second-look').screenshot({ path: `${SHOTS}measured-375-dark-landscape.png` });
   }, TIMEOUT);
 });
 
