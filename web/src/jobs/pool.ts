@@ -180,7 +180,7 @@ export interface TrainingTask {
 }
 
 export interface WorkerOptions {
-  /** Called after each chunk with the step reached and the chunk's losses. */
+  /** Called after each chunk with the step reached, the chunk's losses and evaluations (and landscape points). */
   onProgress?: (p: Pick<TrainingProgress, 'label'> & ProgressFields) => void;
   /** Force the SIMD (true) or scalar (false) build in the worker. */
   simd?: boolean;
