@@ -189,6 +189,21 @@ describe('the lesson page', () => {
     }
   });
 
+  it('starts the lab’s worker only when the lab nears the viewport, and renders the rest when idle', async () => {
+    const { context, page, problems } = await openPage({ width: 1280, height: 800 }, 'web/');
+    opened = { context, problems };
+    await expect.poll(() => page.locator('#std').evaluate((e) => e.shadowRoot?.querySelector('[data-stat="mean"]')?.textContent)).toBe('5');
+    // The lab is sections below: no worker, no engine run, until the reader scrolls near it.
+    expect(await page.locator('#lab').getAttribute('data-mode')).toBeNull();
+    // Elements below the fold render in idle time without any scrolling (one per idle period).
+    await expect.poll(() => page.locator('bn-quiz').evaluate((e) => e.shadowRoot?.querySelectorAll('.question').length ?? 0), { timeout: 30_000 }).toBe(5);
+    expect(await page.evaluate(() => window.scrollY)).toBe(0);
+    expect(await page.locator('#lab').getAttribute('data-mode')).toBeNull();
+    await page.locator('#lab').scrollIntoViewIfNeeded();
+    await expect.poll(() => page.locator('#lab').getAttribute('data-mode')).toBe('worker');
+    await expect.poll(() => page.locator('#lab').getAttribute('data-state'), { timeout: 60_000 }).not.toBe('loading');
+  });
+
   it('is one lesson in the source’s order, with landmarks, headings and the engine named', async () => {
     opened = await openPage({ width: 1280, height: 800 });
     const { page } = opened;

@@ -5,6 +5,7 @@
 import type { Lab } from '../../engine/lab.js';
 import { choiceAttr, numberAttr } from './attributes.js';
 import { AXIS_W } from './number-line.js';
+import { nearViewportOrIdle } from './near-viewport.js';
 import { pageLab } from './page-lab.js';
 
 /** URL of the theme every element links first: the --bn-* tokens and their defaults. Marked
@@ -214,7 +215,10 @@ export abstract class BnElement extends BnBase {
       });
       this.resizeObserver.observe(this.content);
     }
-    Promise.all([pageLab(), this.prepare()]).then(
+    // The engine and the element's own resources load at once; the first render waits until the
+    // element is near the viewport or the browser is idle (base/near-viewport.ts), so the elements
+    // below the fold do not hold back the page's first numbers.
+    Promise.all([pageLab(), this.prepare(), nearViewportOrIdle(this)]).then(
       ([lab]) => {
         this.lab = lab;
         if (this.isConnected) this.renderNow();

@@ -10,6 +10,7 @@ import { fmt, fmtMeasured } from '../base/format.js';
 import { diagnose, type LayerHealth } from './health.js';
 import { DigitPad } from './digit-pad.js';
 import { NetworkDiagram } from './network-diagram.js';
+import { nearViewport } from '../base/near-viewport.js';
 import { pageLab } from '../base/page-lab.js';
 import { BASE_ATTRIBUTES, BnBase, defineElement } from '../base/element.js';
 import { sweep } from '../../jobs/pool.js';
@@ -261,7 +262,11 @@ export class BnTrainingLab extends BnBase {
     this.config = parseConfig((a) => this.getAttribute(a));
     this.setSpeed(parseSpeed(this.getAttribute('speed')));
     this.syncForm();
-    this.startWorker();
+    // The worker, its engine and the first configuration start when the lab comes near the
+    // viewport: a lab further down a page costs nothing before the reader gets there.
+    void nearViewport(this).then(() => {
+      if (this.isConnected) this.startWorker();
+    });
   }
 
   disconnectedCallback(): void {
