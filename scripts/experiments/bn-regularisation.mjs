@@ -10,10 +10,10 @@
 // usage: node scripts/experiments/bn-regularisation.mjs [--steps N] [--seeds K] [--lr X] [--markdown]
 // Every number is deterministic (fixed seeds).
 import { loadLab } from '../../dist/index.js';
-import { markdownTable, provenance } from '../lib/report.mjs';
+import { flagValue, markdownTable, provenance } from '../lib/report.mjs';
 
 const argv = process.argv.slice(2);
-const arg = (name, fallback) => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1] : fallback);
+const arg = (name, fallback) => flagValue(argv, name, fallback);
 const steps = Number(arg('steps', 3000));
 const seeds = Number(arg('seeds', 3));
 const lr = Number(arg('lr', 0.05));

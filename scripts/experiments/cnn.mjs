@@ -14,10 +14,10 @@
 // Steps and accuracies are deterministic (fixed seeds); the seconds columns are measured.
 import { sweep } from '../../dist/index.js';
 import { cnnJob } from '../../dist/jobs/presets.js';
-import { markdownTable, provenance } from '../lib/report.mjs';
+import { flagValue, markdownTable, provenance } from '../lib/report.mjs';
 
 const argv = process.argv.slice(2);
-const arg = (name, fallback) => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1] : fallback);
+const arg = (name, fallback) => flagValue(argv, name, fallback);
 const dataset = arg('dataset', 'fashion-mnist');
 if (dataset !== 'fashion-mnist' && dataset !== 'digits') throw new RangeError(`--dataset must be fashion-mnist or digits, not ${dataset}`);
 const fashion = dataset === 'fashion-mnist';

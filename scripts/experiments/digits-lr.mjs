@@ -8,10 +8,10 @@
 //   --markdown  the table as docs/experiments.md holds it, with the line saying how it was made
 // Steps and accuracies are deterministic (fixed seeds); the millisecond columns are measured.
 import { loadLab } from '../../dist/index.js';
-import { markdownTable, provenance } from '../lib/report.mjs';
+import { flagValue, markdownTable, provenance } from '../lib/report.mjs';
 
 const argv = process.argv.slice(2);
-const arg = (name, fallback) => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1] : fallback);
+const arg = (name, fallback) => flagValue(argv, name, fallback);
 const budget = Number(arg('steps', 3000));
 if (!Number.isInteger(budget) || budget < 1) throw new RangeError(`--steps must be a positive integer, not ${arg('steps')}`);
 const lab = await loadLab({ simd: arg('simd', 'true') !== 'false' });

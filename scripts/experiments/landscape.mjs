@@ -14,10 +14,10 @@
 // Every number is deterministic (fixed seeds); the wall-clock line is measured.
 import { sweep } from '../../dist/index.js';
 import { LANDSCAPE_DEFAULTS, LANDSCAPE_RUNS, landscapeJob, median, medianMovement } from '../../dist/jobs/presets.js';
-import { markdownTable, provenance } from '../lib/report.mjs';
+import { flagValue, markdownTable, provenance } from '../lib/report.mjs';
 
 const argv = process.argv.slice(2);
-const arg = (name, fallback) => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1] : fallback);
+const arg = (name, fallback) => flagValue(argv, name, fallback);
 const lrs = String(arg('lrs', '0.1,0.4')).split(',').map(Number);
 const seeds = Number(arg('seeds', 3));
 const steps = Number(arg('steps', LANDSCAPE_DEFAULTS.steps));

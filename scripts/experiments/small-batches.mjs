@@ -17,10 +17,10 @@
 // Every error is deterministic (fixed seeds); the wall-clock line is measured.
 import { loadLab, sweep } from '../../dist/index.js';
 import { SMALL_BATCH_NETS, SMALL_BATCH_NORMS, smallBatchJob } from '../../dist/jobs/presets.js';
-import { markdownTable, provenance } from '../lib/report.mjs';
+import { flagValue, markdownTable, provenance } from '../lib/report.mjs';
 
 const argv = process.argv.slice(2);
-const arg = (name, fallback) => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1] : fallback);
+const arg = (name, fallback) => flagValue(argv, name, fallback);
 const epochs = Number(arg('epochs', 15));
 const baseLr = Number(arg('lr', 0.05));
 const seeds = Number(arg('seeds', 3));

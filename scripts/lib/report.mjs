@@ -65,3 +65,9 @@ export function stableView(markdown) {
   }
   return out.join('\n');
 }
+
+/** The value after `--name` in argv, or `fallback` when the flag is absent (the experiment scripts' flags). */
+export function flagValue(argv, name, fallback) {
+  const at = argv.indexOf(`--${name}`);
+  return at < 0 ? fallback : argv[at + 1];
+}
