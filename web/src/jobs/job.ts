@@ -132,7 +132,8 @@ export async function loadDatasetSplit(lab: Lab, spec: DatasetSpec): Promise<Dat
   throw new RangeError(`job.dataset.kind must be toy, digits or fashion-mnist, got ${JSON.stringify((spec as { kind: unknown }).kind)}`);
 }
 
-function concat(parts: Float32Array[]): Float32Array {
+/** The arrays one after another, in one Float32Array. */
+export function concat(parts: readonly Float32Array[]): Float32Array {
   const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {

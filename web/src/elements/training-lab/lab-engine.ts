@@ -8,7 +8,7 @@ import type { Dataset } from '../../engine/datasets.js';
 import type { Trainer } from '../../engine/trainer.js';
 import type { LabConfig } from './lab-state.js';
 import { datasetSpec, trainerOptions, isToy } from './lab-state.js';
-import { loadDatasetSplit } from '../../jobs/job.js';
+import { concat, loadDatasetSplit } from '../../jobs/job.js';
 import { HEALTH_BINS, HEALTH_HI, HEALTH_LO, layerHealth, type LayerHealth } from './health.js';
 import { UNIT_BINS, UNIT_HI, UNIT_LO, type UnitHistograms } from './network-diagram.js';
 
@@ -149,13 +149,7 @@ export class LabEngine {
 
   /** Every hidden unit's histogram of its inputs in the last batch. */
   private static units(t: Trainer): UnitHistograms {
-    const parts = t.hiddenUnits.map((_, l) => t.unitHistograms(l, { bins: UNIT_BINS, lo: UNIT_LO, hi: UNIT_HI }));
-    const counts = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const p of parts) {
-      counts.set(p, at);
-      at += p.length;
-    }
+    const counts = concat(t.hiddenUnits.map((_, l) => t.unitHistograms(l, { bins: UNIT_BINS, lo: UNIT_LO, hi: UNIT_HI })));
     return { widths: [...t.hiddenUnits], counts };
   }
 
