@@ -234,6 +234,8 @@ export class BnTrainingLab extends BnBase {
   private readonly followText = el('p', 'note following');
   /** The hidden layer and unit whose percentiles are charted. */
   private watched: [number, number] = [0, 0];
+  /** A unit was picked and its first recorded step has not arrived yet (the titles say "from the next step"). */
+  private followPending = false;
   private readonly lrChart = new LineChart({ title: `Learning-rate sweep: test accuracy after ${SWEEP_STEPS} steps`, xLabel: 'learning rate', yLabel: 'accuracy', logX: true, yMin: 0, yMax: 1 });
   private readonly initChart = new LineChart({ title: `Initial-weight-scale sweep: test accuracy after ${SWEEP_STEPS} steps`, xLabel: 'weight scale', yLabel: 'accuracy', logX: true, yMin: 0, yMax: 1 });
   private readonly gapChart = new LineChart({ title: `Batch-size sweep: training minus test accuracy (eval mode) after ${GAP_STEPS} steps`, xLabel: 'batch size', yLabel: 'gap (points)', logX: true });
@@ -654,7 +656,7 @@ export class BnTrainingLab extends BnBase {
       if (c.grid && isToy(this.config.dataset)) this.panels[i]!.map.setGrid(c.grid);
       if (c.units) this.diagrams[i]!.update(c.units);
     });
-    if (this.followText.textContent!.endsWith('from the next step.') && this.history.some((h) => h.pctStep.n > 0)) this.titleFollowed();
+    if (this.followPending && this.history.some((h) => h.pctStep.n > 0)) this.titleFollowed();
     // Text and charts follow once per frame, however many chunks arrived in between.
     this.uiFrame ||= requestAnimationFrame(() => {
       this.uiFrame = 0;
@@ -689,6 +691,7 @@ export class BnTrainingLab extends BnBase {
     const [layer, unit] = this.watched;
     const h = this.history.find((x) => x.pctStep.n > 0);
     const from = h ? ` from step ${h.pctStep.data[0]}` : ' from the next step';
+    this.followPending = !h;
     this.pctCharts.forEach((c, i) => c.setTitle(`${RUN_NAMES[i]}: layer ${layer + 1}, unit ${unit} input${from} (15/50/85th percentiles)`));
     this.followText.textContent = `Following layer ${layer + 1}, unit ${unit} in both networks${from}.`;
   }
