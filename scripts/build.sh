@@ -36,6 +36,11 @@ done
 npx tsc -p tsconfig.json
 # The published .d.ts files name the module's internal types: ship their declaration too.
 cp web/src/wasm/module.d.ts dist/wasm/module.d.ts
+# The Custom Elements Manifest (package.json's customElements): every element's tag, attributes,
+# events, parts and tokens, read from the element classes' JSDoc by @custom-elements-manifest/
+# analyzer as custom-elements-manifest.config.mjs sets it up (defineElement tags, dist/ paths);
+# docs/elements.md's reference table is printed from it (scripts/elements-reference.mjs).
+npx --no-install cem analyze --quiet
 # Datasets next to the compiled module (loadDigits/loadFashionMnist find them by relative URL).
 # The Fashion-MNIST subset is extracted from Debian's package; without it only the paper replica
 # on Fashion-MNIST is unavailable, so a failure here is a warning, not an error.

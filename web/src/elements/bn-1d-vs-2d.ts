@@ -12,6 +12,12 @@ const N1 = 4, C = 3, N2 = 2, H = 2, W = 2;
 const X1 = Float32Array.from({ length: N1 * C }, (_, i) => ((i * 7 + 3) % 10) + Math.floor(i % C) * 10);
 const X2 = Float32Array.from({ length: N2 * C * H * W }, (_, i) => ((i * 5 + 1) % 9) + Math.floor(i / (H * W)) % C * 10);
 
+/**
+ * Which cells BatchNorm1d and BatchNorm2d average together; a picked feature or channel lights up.
+ *
+ * @fires {CustomEvent<{ channel: number }>} bn-select - When a channel is picked.
+ * @csspart caption - The captions of the two grids.
+ */
 export class Bn1dVs2d extends BnElement {
   private channel = 0;
   private cells1: HTMLElement[][] = [];

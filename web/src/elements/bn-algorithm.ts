@@ -11,6 +11,14 @@ import type * as MathModule from './base/math.js';
 
 const DEFAULT = [4, 6, 8, 14];
 
+/**
+ * The four steps of batch normalisation on one feature of a small batch, each formula filled in with the engine's numbers.
+ *
+ * @attr {string} [values=4,6,8,14] - The batch: 2 to 8 comma-separated numbers.
+ * @attr {number} [gamma=1] - γ, the scale (−10 to 10).
+ * @attr {number} [beta=0] - β, the shift (−10 to 10).
+ * @attr {number} [heading-level=4] - The level of the steps' headings, 2 to 6 (other numbers are clamped, anything else is the default).
+ */
 export class BnAlgorithm extends BnElement {
   static override observedAttributes = [...BASE_ATTRIBUTES, 'values', 'gamma', 'beta'];
   protected override readonly defaultHeadingLevel = 4;

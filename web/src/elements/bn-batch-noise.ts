@@ -79,6 +79,20 @@ async function loadData(lab: Lab, source: Source): Promise<Data> {
   }
 }
 
+/**
+ * Batch noise: where one example's x̂ lands in many seeded random mini-batches of each size.
+ *
+ * @attr {'digits' | 'spiral' | 'circle' | 'xor' | 'gauss'} [dataset=digits] - The training set the example and its batch-mates come from.
+ * @attr {string} [sizes=4,16,64,256] - The batch sizes: up to 6 comma-separated sizes, each 2 to 1024.
+ * @attr {number} [draws=200] - Random batches per size (20 to 1000).
+ * @attr {number} [seed=1] - Seed of the batches (0 to 999999).
+ * @attr {number} [feature=36] - The feature (a pixel, 0 to 63, on the digits; 0 or 1 on a toy set, default 0 there).
+ * @attr {number} [example=0] - The example: a row of the training set.
+ * @fires {CustomEvent<{ seed: number, example: number }>} bn-change - From its button (new batches) and its slider (the example).
+ * @csspart controls - The button and the slider.
+ * @csspart plot - The strips of dots.
+ * @csspart caption - The table's caption.
+ */
 export class BnBatchNoise extends BnElement {
   static override observedAttributes = [...BASE_ATTRIBUTES, 'sizes', 'draws', 'seed', 'dataset', 'feature', 'example'];
   protected override readonly rerenderOnResize = true;

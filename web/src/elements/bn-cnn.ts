@@ -24,6 +24,17 @@ const SHAPES: Record<CnnDataset, { side: number; text: string }> = {
   'fashion-mnist': { side: 28, text: 'the Fashion-MNIST subset (28×28 images, 3,500 for training, 1,000 for testing; a 3.5 MB download)' },
 };
 
+/**
+ * BatchNorm2d in a real CNN: the same CNN trained without and with it, from the same weights on the same batches.
+ *
+ * @attr {'digits' | 'fashion-mnist'} [dataset=digits] - The training set (`fashion-mnist` is a 3.5 MB download).
+ * @attr {number} [steps=600] - Training steps (50 to 5000).
+ * @attr {number} [seed=1] - Seed of the weights and batches (0 to 1000000).
+ * @fires {CustomEvent<{ dataset: string, steps: number, accuracy: number[] }>} bn-result - After a run: the final test accuracy without and with BatchNorm.
+ * @csspart controls - The menu and the Run button.
+ * @csspart plot - The accuracy chart.
+ * @csspart caption - The chart's caption.
+ */
 export class BnCnn extends BnElement {
   static override observedAttributes = [...BASE_ATTRIBUTES, 'dataset', 'steps', 'seed'];
   protected override readonly rerenderOnResize = true;

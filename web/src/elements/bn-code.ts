@@ -10,6 +10,11 @@ import { fmt, fmtMeasured } from './base/format.js';
 import { JS_CODE, PYTORCH_CODE, codeModel, codeOutputs, codeWeights } from './code-example.js';
 import { PYTORCH_EVAL, PYTORCH_TRAIN, PYTORCH_VERSION } from './code-pytorch.js';
 
+/**
+ * The source lesson's PyTorch MLP beside the same model written with this library, run on a fixed batch, with PyTorch's outputs.
+ *
+ * @csspart caption - The captions of the code and of the outputs table.
+ */
 export class BnCode extends BnElement {
   protected render(): void {
     const cols = el('div', 'code-cols');

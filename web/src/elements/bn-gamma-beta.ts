@@ -10,6 +10,12 @@ import { dotAxis } from './base/number-line.js';
 
 const DEFAULT = [2, 4, 8, 10];
 
+/**
+ * Why γ and β keep BatchNorm from losing anything: with γ = σ and β = μ the layer gives back its input.
+ *
+ * @attr {string} [values=2,4,8,10] - The batch: 2 to 16 comma-separated numbers.
+ * @csspart plot - The number line.
+ */
 export class BnGammaBeta extends BnElement {
   static override observedAttributes = [...BASE_ATTRIBUTES, 'values'];
   protected override readonly rerenderOnResize = true;

@@ -55,6 +55,27 @@ function outcome(seed: number, r: TrainingResult): Outcome {
   };
 }
 
+/**
+ * Where BatchNorm goes, measured: Linear → BN → activation against Linear → activation → BN, over several seeds.
+ *
+ * @attr {'digits' | 'spiral' | 'circle' | 'xor' | 'gauss'} [dataset=digits] - The training set (also from its menu).
+ * @attr {number} [seeds=5] - Seeds to train (2 to 10).
+ * @attr {number} [steps=800] - Training steps of each run (50 to 5000).
+ * @attr {number} [noise=0.1] - Label noise of the toy sets (0 to 0.5).
+ * @attr {number} [batch-size=32] - Examples per batch (2 to 256).
+ * @attr {number} [lr=0.1] - SGD learning rate (0.0001 to 100).
+ * @attr {'relu' | 'tanh' | 'sigmoid'} [activation=relu] - The hidden layers' activation.
+ * @attr {number} [layers=3] - Hidden layers (1 to 6).
+ * @attr {number} [neurons=16] - Units per hidden layer (2 to 128).
+ * @attr {'torch' | 'normal'} [init=torch] - Initial weights: `torch`, U(±1/√in) × scale, or `normal`, N(0, scale).
+ * @attr {number} [init-scale=1] - Initial weight scale (0.001 to 100).
+ * @attr {number} [seed=1] - The first seed (0 to 999999).
+ * @fires {CustomEvent<{ dataset: string }>} bn-change - From its dataset menu.
+ * @fires {CustomEvent} bn-result - After a run: each placement's means and standard deviations, and the verdict.
+ * @csspart controls - The menu and the Run button.
+ * @csspart plot - Each metric's strip of runs.
+ * @csspart caption - The captions of the strips and of the table.
+ */
 export class BnPlacement extends BnElement {
   static override observedAttributes = [...BASE_ATTRIBUTES, 'dataset', 'seeds', 'steps', 'noise', 'batch-size', 'lr', 'activation', 'layers', 'neurons', 'init', 'init-scale', 'seed'];
   protected override readonly rerenderOnResize = true;

@@ -175,6 +175,11 @@ function questions(lab: Lab): Question[] {
   ];
 }
 
+/**
+ * Five questions on batch normalisation, every number in them computed by the engine.
+ *
+ * @fires {CustomEvent<{ question: number, choice: number, correct: boolean, attempt: number }>} bn-answer - On each Check; `attempt` is 1 for the first Check of that question. A wrong answer can be retried; the working shows after a right answer or on request.
+ */
 export class BnQuiz extends BnElement {
   private math: typeof MathModule | null = null;
   /** Per question: attempts so far, and whether it has been answered right. */

@@ -34,6 +34,18 @@ const LINES: readonly Line[] = [...SMALL_BATCH_NORMS, 'batchStats'];
 /** Test error (1 − accuracy) per line and batch size; NaN where the run diverged or has not run. */
 type Errors = Record<Line, number[]>;
 
+/**
+ * When BatchNorm fails: test error by batch size with BatchNorm, GroupNorm, LayerNorm and no normalization.
+ *
+ * @attr {'mlp' | 'cnn'} [net=mlp] - The network: `mlp` (64-100-100-10, BatchNorm1d) or `cnn` (conv 8, 16, BatchNorm2d); also from its menu.
+ * @attr {number} [epochs=15] - Passes over the training set of each run (1 to 30).
+ * @attr {string} [batch-sizes=2,4,8,16,32,64,128] - The batch sizes: up to 8 comma-separated sizes, each 2 to 256.
+ * @attr {number} [seed=1] - Seed of the weights and batches (0 to 1000000).
+ * @fires {CustomEvent<{ batchSizes: number[], errors: Record<string, number[]> }>} bn-result - After a run: the test error per line (normalization) and batch size.
+ * @csspart controls - The menu and the Run button.
+ * @csspart plot - The chart.
+ * @csspart caption - The captions of the chart and of the table.
+ */
 export class BnSmallBatches extends BnElement {
   static override observedAttributes = [...BASE_ATTRIBUTES, 'net', 'epochs', 'batch-sizes', 'seed'];
   protected override readonly rerenderOnResize = true;

@@ -12,6 +12,13 @@ const DEFAULT = [2, 4, 4, 4, 5, 5, 7, 9];
 /** A handle's radius in CSS pixels: a 24 × 24 px target at least (WCAG 2.5.8). */
 const HIT_RADIUS = 12.5;
 
+/**
+ * Z-scores of a few values, computed by the engine; the values are editable as text and as points on the number line.
+ *
+ * @attr {string} [values=2,4,4,4,5,5,7,9] - The values: up to 32 comma-separated numbers.
+ * @fires {CustomEvent<{ values: number[] }>} bn-change - When the reader edits the values.
+ * @csspart plot - The number line.
+ */
 export class BnStandardize extends BnElement {
   static override observedAttributes = [...BASE_ATTRIBUTES, 'values'];
   protected override readonly rerenderOnResize = true;

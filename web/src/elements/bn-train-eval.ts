@@ -20,6 +20,16 @@ function sampler(seed: number): () => number {
   return gaussian(mulberry32(seed), TRUE_MEAN, Math.sqrt(TRUE_VAR));
 }
 
+/**
+ * What model.train() and model.eval() change: the running statistics over seeded batches, and a batch of one in both modes.
+ *
+ * @attr {number} [momentum=0.1] - BatchNorm's momentum (0.01 to 1).
+ * @attr {number} [batch=8] - Values per batch (2 to 64).
+ * @attr {number} [heading-level=4] - The level of its headings, 2 to 6 (other numbers are clamped, anything else is the default).
+ * @fires {CustomEvent<{ momentum: number }>} bn-change - From its momentum slider.
+ * @csspart plot - The chart of the running statistics.
+ * @csspart controls - The slider and buttons.
+ */
 export class BnTrainEval extends BnElement {
   static override observedAttributes = [...BASE_ATTRIBUTES, 'momentum', 'batch'];
   protected override readonly defaultHeadingLevel = 4;

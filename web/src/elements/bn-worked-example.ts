@@ -11,6 +11,16 @@ import { dotAxis } from './base/number-line.js';
 
 const X = [2, 4, 8, 10];
 
+/**
+ * The source lesson's worked example, x = [2, 4, 8, 10], through the engine's BatchNorm1d(1), γ and β from two sliders.
+ *
+ * @attr {number} [gamma=2] - γ, the scale (−3 to 3).
+ * @attr {number} [beta=1] - β, the shift (−3 to 3).
+ * @fires {CustomEvent<{ gamma: number, beta: number }>} bn-change - From its sliders.
+ * @csspart controls - The sliders.
+ * @csspart caption - The table's caption.
+ * @csspart plot - The number line.
+ */
 export class BnWorkedExample extends BnElement {
   static override observedAttributes = [...BASE_ATTRIBUTES, 'gamma', 'beta'];
   protected override readonly rerenderOnResize = true;

@@ -71,6 +71,32 @@ export function defineElement(name: string, element: CustomElementConstructor): 
  * so no inline <style>), a painted surface in the light or dark theme (the `dark` custom state,
  * `:host(:state(dark))`, selects the dark tokens), headings at the level the host asks for, and
  * composed, bubbling bn-* events that host pages can follow.
+ *
+ * The tags below are what every element inherits in custom-elements.json (the Custom Elements
+ * Manifest, custom-elements-manifest.config.mjs); an element's own attributes are on its class.
+ *
+ * @attr {'auto' | 'light' | 'dark'} [theme=auto] - The colour theme: `auto` (also any unknown value) follows the host's `color-scheme`, or the system's preference when the host names none; `light` and `dark` always paint that theme.
+ * @attr {number} [heading-level=3] - The level of the element's top headings, 2 to 6 (other numbers are clamped, anything else is the default).
+ * @csspart surface - The painted box around everything else.
+ * @cssstate dark - Set while the element paints its dark theme: `bn-quiz:state(dark)`.
+ * @cssprop [--bn-bg=#ffffff] - The surface, inputs, code boxes (dark theme: #1b1f24).
+ * @cssprop [--bn-soft=#f3f5f8] - Panels and notes set off from the surface (dark theme: #232830).
+ * @cssprop [--bn-text=#1a1d21] - Text (dark theme: #e8eaed).
+ * @cssprop [--bn-muted=#4f5660] - Secondary text, axis labels, the edge shadow of scrolling boxes (dark theme: #aab1bb).
+ * @cssprop [--bn-border=#d3d7dd] - Borders, grid lines of the number lines (dark theme: #3a414a).
+ * @cssprop [--bn-grid=#e2e4e8] - Chart grid lines, table rules in the lab (dark theme: #33373f).
+ * @cssprop [--bn-accent=#0b5cad] - Buttons, focus rings, filled-in formulas, range inputs (dark theme: #7db7ff).
+ * @cssprop [--bn-accent-text=#ffffff] - Text on the accent (dark theme: #0b1a2b).
+ * @cssprop [--bn-before=#0072b2] - The values before normalising, x (dark theme: #56b4e9).
+ * @cssprop [--bn-mid=#007a5a] - Normalised values, x̂ (dark theme: #2ec4a0).
+ * @cssprop [--bn-after=#c2410c] - Outputs, y and z (dark theme: #e69f00).
+ * @cssprop [--bn-right=#00704f] - A right answer (dark theme: #5fd3a8).
+ * @cssprop [--bn-wrong=#a63d00] - A wrong answer, a training run's warnings (dark theme: #ffb27a).
+ * @cssprop [--bn-error=#a4161a] - Error messages (dark theme: #ffaaa5).
+ * @cssprop [--bn-highlight=#e69f00] - Highlighted cells, verdict and erratum bars (both themes).
+ * @cssprop --bn-font - The surface's font family (default: system-ui, …, sans-serif).
+ * @cssprop [--bn-padding=clamp(0.5rem, 2vw, 0.75rem)] - The surface's padding (`0` lines the content up with the host's text).
+ * @cssprop [--bn-radius=0.5rem] - The surface's corner radius.
  */
 export abstract class BnBase extends ElementBase {
   static observedAttributes: readonly string[] = BASE_ATTRIBUTES;

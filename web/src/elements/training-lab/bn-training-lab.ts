@@ -204,6 +204,26 @@ function sweepCaption(what: string, values: number[], verdicts: { better: string
     + `the network without BN at ${plain.length}${list(plain)}, and at ${none.length}${list(none)} the two could not be told apart (or both diverged).`;
 }
 
+/**
+ * The training lab: two networks, without and with BatchNorm, trained side by side from the same weights on the same batches.
+ *
+ * @attr {'spiral' | 'circle' | 'xor' | 'gauss' | 'digits'} [dataset=spiral] - The training set.
+ * @attr {number} [noise=0.1] - Label noise of the toy sets (0 to 0.5).
+ * @attr {number} [batch-size=32] - Examples per batch (2 to 256).
+ * @attr {number} [lr=0.1] - SGD learning rate (0.0001 to 100).
+ * @attr {'relu' | 'tanh' | 'sigmoid'} [activation=relu] - The hidden layers' activation.
+ * @attr {number} [layers=3] - Hidden layers (1 to 6).
+ * @attr {number} [neurons=16] - Units per hidden layer (2 to 128).
+ * @attr {'before' | 'after'} [placement=before] - Where the BN network's BatchNorm goes: `before` (Linear → BN → activation) or `after` (Linear → activation → BN).
+ * @attr {'torch' | 'normal'} [init=torch] - Initial weights: `torch`, U(±1/√in) × scale, or `normal`, N(0, scale).
+ * @attr {number} [init-scale=1] - Initial weight scale (0.001 to 100).
+ * @attr {number} [seed=1] - Seed of the weights and of the data (0 to 999999).
+ * @attr {number | 'max'} [speed=250] - Steps per second per network (the menu offers 10, 50, 250, 1000; any number from 1), or `max`: as fast as the engine goes. Changing it does not restart the runs.
+ * @fires {CustomEvent<{ dataset: string, noise: number, batchSize: number, lr: number, activation: string, layers: number, neurons: number, placement: string, init: string, initScale: number, seed: number }>} bn-change - The lab's settings, whenever the reader changes one.
+ * @csspart controls - The settings form.
+ * @csspart plot - Each chart.
+ * @csspart caption - The captions of the charts, diagrams and tables.
+ */
 export class BnTrainingLab extends BnBase {
   static override observedAttributes = [...BASE_ATTRIBUTES, ...FIELDS.map((f) => f.attr), 'speed'];
 
