@@ -77,6 +77,9 @@ async function hostPage(hostScheme: Scheme | null, system: Scheme, elements: [st
     }
     document.body.replaceChildren(main);
   }, [hostScheme, elements] as const);
+  // The lab starts its worker only near the viewport (base/near-viewport.ts), as for a reader
+  // who scrolls to it.
+  if (elements.some(([tag]) => tag === 'bn-training-lab')) await page.locator('bn-training-lab').scrollIntoViewIfNeeded();
   // Drawn: the engine-driven elements have content, the lab is ready, KaTeX has typeset.
   await expect.poll(() => page.evaluate((tags) => tags.every((t) => {
     const e = document.querySelector(t);

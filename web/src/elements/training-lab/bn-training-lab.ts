@@ -10,7 +10,7 @@ import { fmt, fmtMeasured } from '../base/format.js';
 import { diagnose, type LayerHealth } from './health.js';
 import { DigitPad } from './digit-pad.js';
 import { NetworkDiagram } from './network-diagram.js';
-import { nearViewport } from '../base/near-viewport.js';
+import { nearViewport, nearViewportOrIdle } from '../base/near-viewport.js';
 import { pageLab } from '../base/page-lab.js';
 import { BASE_ATTRIBUTES, BnBase, defineElement } from '../base/element.js';
 import { sweep } from '../../jobs/pool.js';
@@ -279,15 +279,20 @@ export class BnTrainingLab extends BnBase {
   }
 
   override connectedCallback(): void {
-    if (!this.built) this.build();
     super.connectedCallback();
     this.config = parseConfig((a) => this.getAttribute(a));
-    this.setSpeed(parseSpeed(this.getAttribute('speed')));
-    this.syncForm();
-    // The worker, its engine and the first configuration start when the lab comes near the
-    // viewport: a lab further down a page costs nothing before the reader gets there.
-    void nearViewport(this).then(() => {
-      if (this.isConnected) this.startWorker();
+    // Its controls and charts (uPlot's) are built when the lab comes near the viewport or the
+    // page is idle, and the worker, its engine and the first configuration start only near the
+    // viewport: a lab further down a page costs nothing before the page's first numbers.
+    void nearViewportOrIdle(this).then(() => {
+      if (!this.isConnected) return;
+      if (!this.built) this.build();
+      this.config = parseConfig((a) => this.getAttribute(a)); // attributes set while it waited
+      this.setSpeed(parseSpeed(this.getAttribute('speed')));
+      this.syncForm();
+      void nearViewport(this).then(() => {
+        if (this.isConnected) this.startWorker();
+      });
     });
   }
 
