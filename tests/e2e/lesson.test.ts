@@ -84,6 +84,20 @@ describe('the batch normalization lesson', () => {
     const erratum = await text(page, '#worked .erratum');
     expect(erratum).toContain('0.74');
     expect(erratum).toContain('2 × (−0.632) + 1 = −0.26');
+    // An author's own batch: the table follows it (engine numbers), and the note about the
+    // source's misprint goes unless asked for; erratum="hide" hides it for the source's batch too.
+    await page.locator('#worked').evaluate((e) => e.setAttribute('values', '1,3'));
+    await expect.poll(() => texts(page, '#worked tbody tr')).toEqual(['#11−1−1', '#2313']);
+    expect(await text(page, '#worked [data-stats]')).toBe('μB = 2, σ2B = 1');
+    expect(await page.locator('#worked .erratum').count()).toBe(0);
+    await page.locator('#worked').evaluate((e) => e.setAttribute('erratum', 'show'));
+    await expect.poll(() => text(page, '#worked .erratum')).toContain('For x = [2, 4, 8, 10] it gives');
+    expect(await text(page, '#worked .erratum')).toContain('2 × (−0.632) + 1 = −0.26');
+    await page.locator('#worked').evaluate((e) => { e.removeAttribute('values'); e.setAttribute('erratum', 'hide'); });
+    await expect.poll(() => page.locator('#worked .erratum').count()).toBe(0);
+    expect(await texts(page, '#worked tbody tr')).toEqual(['#12−1.265−1.53', '#24−0.632−0.26', '#380.6322.26', '#4101.2653.53']);
+    await page.locator('#worked').evaluate((e) => { e.setAttribute('values', 'oops'); e.removeAttribute('erratum'); });
+    await expect.poll(() => page.locator('#worked .erratum').count()).toBe(1); // bad values: the source's batch
 
     // γ = σ, β = μ gives the input back.
     expect(await text(page, 'bn-gamma-beta [data-row="y"]')).toBe('[2, 4, 8, 10]');
