@@ -1,8 +1,7 @@
 // Running training jobs off the main thread: one job in one worker (with progress, pause,
 // resume, cancel), or a sweep of jobs over a pool of workers, one per core.
-import { progressFields, runJob, type ProgressFields, type TrainingJob, type TrainingProgress, type TrainingResult } from './job.js';
-import type { WorkerReply, WorkerRequest } from './worker.js';
-import { loadLab, type Lab } from '../engine/lab.js';
+import type { ProgressFields, TrainingJob, TrainingProgress, TrainingResult } from './job.js';
+import { jobServer, type WorkerReply, type WorkerRequest } from './serve.js';
 
 interface WorkerLike {
   post(message: WorkerRequest): void;
@@ -85,49 +84,18 @@ function crossOriginWorker(): Promise<WorkerLike | null> {
  */
 function threadWorker(): WorkerLike {
   const replies: ((r: WorkerReply) => void)[] = [];
-  const labs = new Map<boolean | undefined, Promise<Lab>>();
-  const controls = new Map<number, { paused: boolean; cancelled: boolean; wake?: () => void }>();
-  const reply = (r: WorkerReply) => replies.forEach((h) => h(r));
-  const run = async (id: number, job: TrainingJob, simd: boolean | undefined) => {
-    const control: { paused: boolean; cancelled: boolean; wake?: () => void } = { paused: false, cancelled: false };
-    controls.set(id, control);
-    try {
-      if (!labs.has(simd)) labs.set(simd, loadLab(simd === undefined ? undefined : { simd }));
-      const result = await runJob(await labs.get(simd)!, job, {
-        onProgress: (p) => reply({ type: 'progress', id, ...progressFields(p) }),
-        between: async () => {
-          await new Promise((r) => setTimeout(r, 0));
-          while (control.paused && !control.cancelled) await new Promise<void>((r) => (control.wake = r));
-          return control.cancelled;
-        },
-      });
-      reply({ type: 'done', id, result });
-    } catch (e) {
-      const err = e instanceof Error ? e : new Error(String(e));
-      reply({ type: 'error', id, name: err.name, message: err.message });
-    } finally {
-      controls.delete(id);
-    }
-  };
+  const server = jobServer((r) => replies.forEach((h) => h(r)));
   return {
     post: (message) => {
       // A copy, as postMessage makes: the same errors for jobs that are not plain data, and the
-      // caller's later changes to its job do not reach the run.
+      // caller's later changes to its job do not reach the run. Delivered in a later task, as a
+      // worker's message would be.
       const m = structuredClone(message);
-      if (m.type === 'run') {
-        setTimeout(() => void run(m.id, m.job, m.simd), 0);
-        return;
-      }
-      const c = controls.get(m.id);
-      if (!c) return;
-      if (m.type === 'pause') c.paused = true;
-      if (m.type === 'resume') c.paused = false;
-      if (m.type === 'cancel') c.cancelled = true;
-      c.wake?.();
+      setTimeout(() => server.receive(m), 0);
     },
     onReply: (h) => replies.push(h),
     onFailure: () => {},
-    terminate: () => controls.forEach((c) => ((c.cancelled = true), c.wake?.())),
+    terminate: () => server.cancelAll(),
   };
 }
 
