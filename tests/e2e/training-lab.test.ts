@@ -439,6 +439,36 @@ describe('<bn-training-lab>', () => {
     await context.close();
   }, TIMEOUT);
 
+  it('shows only the parts an author lists in sections, and all of them again without it', async () => {
+    const { context, lab, problems } = await open(1280, 800);
+    await expect.poll(() => lab.getAttribute('data-state'), { timeout: 30_000 }).toBe('ready');
+    const visible = async () => ({
+      curves: await lab.locator('.charts').first().isVisible(),
+      csv: await lab.getByRole('button', { name: 'Download curves (CSV)' }).isVisible(),
+      shift: await lab.locator('section.shift').isVisible(),
+      sweeps: await lab.locator('section.sweeps').isVisible(),
+      runs: await lab.locator('.run-0').isVisible(),
+      controls: await lab.locator('form.controls').isVisible(),
+    });
+    expect(await visible()).toEqual({ curves: true, csv: true, shift: true, sweeps: true, runs: true, controls: true });
+    const tall = await lab.evaluate((e) => e.getBoundingClientRect().height);
+    await lab.evaluate((e) => e.setAttribute('sections', 'shift'));
+    expect(await visible()).toEqual({ curves: false, csv: false, shift: true, sweeps: false, runs: true, controls: true });
+    await lab.evaluate((e) => e.setAttribute('sections', ''));
+    expect(await visible()).toEqual({ curves: false, csv: false, shift: false, sweeps: false, runs: true, controls: true });
+    const short = await lab.evaluate((e) => e.getBoundingClientRect().height);
+    expect(short).toBeLessThan(tall / 2);
+    // The drawing pad also needs the digits: sections="digit" on a toy set shows nothing extra.
+    await lab.evaluate((e) => e.setAttribute('sections', 'digit, nonsense'));
+    expect(await lab.locator('section.draw').isVisible()).toBe(false);
+    await lab.evaluate((e) => e.setAttribute('dataset', 'digits'));
+    await expect.poll(() => lab.locator('section.draw').isVisible()).toBe(true);
+    await lab.evaluate((e) => e.removeAttribute('sections'));
+    expect(await visible()).toEqual({ curves: true, csv: true, shift: true, sweeps: true, runs: true, controls: true });
+    expect(problems).toEqual([]);
+    await context.close();
+  }, TIMEOUT);
+
   it('classifies a digit the reader draws, in eval mode and as a batch of one in training mode', async () => {
     const { context, page, lab, problems } = await open(1280, 900);
     const draw = lab.locator('section.draw');

@@ -204,6 +204,10 @@ function sweepCaption(what: string, values: number[], verdicts: { better: string
     + `the network without BN at ${plain.length}${list(plain)}, and at ${none.length}${list(none)} the two could not be told apart (or both diverged).`;
 }
 
+/** The lab's optional parts (its sections attribute), in page order. */
+export const LAB_SECTIONS = ['curves', 'digit', 'shift', 'sweeps'] as const;
+type LabSection = (typeof LAB_SECTIONS)[number];
+
 /**
  * The training lab: two networks, without and with BatchNorm, trained side by side from the same weights on the same batches.
  *
@@ -218,6 +222,7 @@ function sweepCaption(what: string, values: number[], verdicts: { better: string
  * @attr {'torch' | 'normal'} [init=torch] - Initial weights: `torch`, U(±1/√in) × scale, or `normal`, N(0, scale).
  * @attr {number} [init-scale=1] - Initial weight scale (0.001 to 100).
  * @attr {number} [seed=1] - Seed of the weights and of the data (0 to 999999).
+ * @attr {string} [sections=curves,digit,shift,sweeps] - Which optional parts show, comma-separated: `curves` (the loss and accuracy charts), `digit` (draw a digit, on the digits), `shift` (internal covariate shift: the network diagram and percentile charts), `sweeps`. The controls and the two runs always show; an empty value shows only them.
  * @attr {number | 'max'} [speed=250] - Steps per second per network (the menu offers 10, 50, 250, 1000; any number from 1), or `max`: as fast as the engine goes. Changing it does not restart the runs.
  * @fires {CustomEvent<{ dataset: string, noise: number, batchSize: number, lr: number, activation: string, layers: number, neurons: number, placement: string, init: string, initScale: number, seed: number }>} bn-change - The lab's settings, whenever the reader changes one.
  * @csspart controls - The settings form.
@@ -225,7 +230,7 @@ function sweepCaption(what: string, values: number[], verdicts: { better: string
  * @csspart caption - The captions of the charts, diagrams and tables.
  */
 export class BnTrainingLab extends BnBase {
-  static override observedAttributes = [...BASE_ATTRIBUTES, ...FIELDS.map((f) => f.attr), 'speed'];
+  static override observedAttributes = [...BASE_ATTRIBUTES, ...FIELDS.map((f) => f.attr), 'speed', 'sections'];
 
   private config: LabConfig = { ...DEFAULTS };
   private worker: { postMessage(m: LabRequest): void; terminate(): void } | null = null;
@@ -272,6 +277,8 @@ export class BnTrainingLab extends BnBase {
   private shownStep = 0;
   private reflecting = false;
   private built = false;
+  /** The optional parts' elements, by name (the sections attribute). */
+  private readonly sectionEls = new Map<LabSection, HTMLElement[]>();
 
   constructor() {
     // uPlot's stylesheet before the lab's, so the lab's own rules win where both style the charts.
@@ -305,6 +312,7 @@ export class BnTrainingLab extends BnBase {
     super.attributeChangedCallback(name, old, value);
     if (this.reflecting || old === value || !this.built) return;
     if (name === 'speed') return this.setSpeed(parseSpeed(value));
+    if (name === 'sections') return this.showSections();
     const field = FIELDS.find((f) => f.attr === name);
     if (!field) return;
     const parsed = parseField(field, value);
@@ -317,6 +325,21 @@ export class BnTrainingLab extends BnBase {
   /** The theme attribute or the host's scheme switched the tokens: the canvases redraw too. */
   protected override themeChanged(): void {
     if (this.built) this.redrawAll();
+  }
+
+  /** The optional parts the sections attribute asks for (all of them without it). */
+  private shownSections(): Set<LabSection> {
+    const raw = this.getAttribute('sections');
+    if (raw === null) return new Set(LAB_SECTIONS);
+    return new Set(raw.split(/[\s,]+/).filter((w): w is LabSection => (LAB_SECTIONS as readonly string[]).includes(w)));
+  }
+
+  /** Hides the optional parts the sections attribute leaves out. */
+  private showSections(): void {
+    const shown = this.shownSections();
+    for (const [name, els] of this.sectionEls) {
+      for (const e of els) e.hidden = !shown.has(name) || (name === 'digit' && this.config.dataset !== 'digits');
+    }
   }
 
   /** The current control state (a copy). */
@@ -492,6 +515,10 @@ export class BnTrainingLab extends BnBase {
     );
     this.prediction.setAttribute('role', 'status');
     wrap.append(form, transport, this.milestones, same, this.message, runs, curves, lossNote, csv, this.drawSection, shift, sweeps);
+    this.sectionEls.set('curves', [curves, lossNote, csv]);
+    this.sectionEls.set('digit', [this.drawSection]);
+    this.sectionEls.set('shift', [shift]);
+    this.sectionEls.set('sweeps', [sweeps]);
     this.root.append(wrap);
     // Sweep charts appear with their first results.
     this.lrChart.element.hidden = true;
@@ -527,7 +554,8 @@ export class BnTrainingLab extends BnBase {
       input.value = value;
     }
     const dark = this.config.dataset === 'digits';
-    this.drawSection.hidden = !dark;
+    this.showSections();
+    this.drawSection.hidden = !dark || !this.shownSections().has('digit');
     this.panels.forEach((p) => {
       p.map.canvas.parentElement!.hidden = dark;
       p.note.hidden = !dark;
