@@ -82,6 +82,22 @@ afterAll(async () => {
 });
 
 describe('scripts/serve.mjs', () => {
+  it('compresses text and wasm for clients that accept gzip, as a production server would', async () => {
+    const wasm = readFileSync(new URL('../../dist/wasm/bnlab-simd.wasm', import.meta.url));
+    const zipped = await fetch(`${server.url}dist/wasm/bnlab-simd.wasm`, { headers: { 'Accept-Encoding': 'gzip' } });
+    expect(zipped.headers.get('content-encoding')).toBe('gzip');
+    expect(Number(zipped.headers.get('content-length'))).toBeLessThan(wasm.length * 0.6);
+    expect(Buffer.from(await zipped.arrayBuffer()).equals(wasm)).toBe(true); // fetch inflates it
+    const plain = await new Promise<{ encoding: string | undefined; length: string | undefined }>((resolve, reject) => {
+      const { hostname, port } = new URL(server.url);
+      request({ hostname, port, path: '/dist/wasm/bnlab-simd.wasm' }, (res) => {
+        res.resume();
+        resolve({ encoding: res.headers['content-encoding'], length: res.headers['content-length'] });
+      }).on('error', reject).end();
+    });
+    expect(plain).toEqual({ encoding: undefined, length: String(wasm.length) });
+  });
+
   it('serves files with their types, only under the repository, only GET and HEAD', async () => {
     const types = {
       '/web/index.html': 'text/html; charset=utf-8',
