@@ -99,6 +99,13 @@ afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
+/** Build output without rolldown's plugin-timing notice (from its tag to its "for more details." line). */
+function withoutTimingNotice(output: string): string {
+  // eslint-disable-next-line no-control-regex
+  const plain = output.replace(/\u001b\[[0-9;]*m/g, '');
+  return plain.replace(/\[PLUGIN_TIMINGS\][\s\S]*?for more details\.\s*/g, '').trim();
+}
+
 /**
  * Builds the Vite project in `dir` with the repository's own Vite (a separate process, so nothing
  * of Vitest's state leaks in). At log level "warn" Vite prints nothing unless something is wrong
@@ -106,7 +113,9 @@ afterAll(async () => {
  */
 async function viteBuild(dir: string): Promise<void> {
   const { stdout, stderr } = await sh2(path.join(BIN, 'vite'), ['build', '--logLevel', 'warn'], dir);
-  expect(`${stdout}${stderr}`.trim()).toBe('');
+  // Rolldown's [PLUGIN_TIMINGS] notice says the build machine was slow (a loaded CI box takes
+  // seconds), not that anything about the package is wrong: it is the one thing allowed through.
+  expect(withoutTimingNotice(`${stdout}${stderr}`)).toBe('');
   expect(existsSync(path.join(dir, 'dist', 'index.html'))).toBe(true);
 }
 
