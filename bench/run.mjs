@@ -100,6 +100,16 @@ try {
   log(`page benchmark failed, section 5 left out: ${pageError}`);
 }
 lap('page');
+// Lighthouse on the lesson (bench/lighthouse.mjs, 3 runs): a machine without it still gets the rest.
+let lighthouse = null;
+let lighthouseError = '';
+try {
+  lighthouse = child('lighthouse.mjs', 'Lighthouse on the lesson (mobile, simulated throttling, 3 runs)');
+} catch (err) {
+  lighthouseError = String(err.message).split('\n')[0];
+  log(`Lighthouse failed, its lines left out: ${lighthouseError}`);
+}
+lap('lighthouse');
 const loadEnd = loadavg();
 
 // ---- sizes ------------------------------------------------------------------------------------------
@@ -274,8 +284,15 @@ p(`  ${ok(sizes.simd.gz < 60 * 1024 && sizes.scalar.gz < 60 * 1024)} glue + wasm
 if (page) {
   const h = pageHeadline(page);
   p(`  ${ok(h.defaultStepsPerRun >= 20000 && h.defaultFps >= 55)} training lab at full speed, default setting: ≥ 20,000 steps/s per network at 60 fps: ${f(h.defaultStepsPerRun, 0)} steps/s at ${f(h.defaultFps, 1)} fps (paper setting: ${f(h.paperStepsPerRun, 0)} at ${f(h.paperFps, 1)} fps)`);
-  p(`  ${ok(h.firstNumberCold <= 300)} page: first computed number ≤ 300 ms after navigation, cold from the local server: ${f(h.firstNumberCold, 0)} ms cold, ${f(h.firstNumberWarm, 0)} ms warm (Lighthouse figures: not measured, Lighthouse is not installed)`);
+  p(`  ${ok(h.firstNumberCold <= 300)} page: first computed number ≤ 300 ms after navigation, cold from the local server: ${f(h.firstNumberCold, 0)} ms cold, ${f(h.firstNumberWarm, 0)} ms warm`);
 } else p(`  NOT MEASURED page: time to first number, steps/s at 60 fps (${pageError})`);
+if (lighthouse) {
+  const m = lighthouse.median;
+  const lh = `Lighthouse ${lighthouse.version} on web/index.html (mobile profile, simulated throttling, gzip), median of ${lighthouse.runs.length} runs`;
+  p(`  ${ok(m.performance >= 0.95)} ${lh}: performance ≥ 0.95: ${m.performance} (runs: ${lighthouse.runs.map((r) => r.performance).join(', ')}; first contentful paint ${f(m.fcp / 1000, 1)} s, largest ${f(m.lcp / 1000, 1)} s, interactive ${f(m.tti / 1000, 1)} s)`);
+  p(`  ${ok(m.accessibility >= 1 && m.bestPractices >= 1)} ${lh}: accessibility 1.0 and best practices 1.0: ${m.accessibility} and ${m.bestPractices}`);
+  p(`  ${ok(m.tbt <= 200)} ${lh}: total blocking time ≤ 200 ms: ${f(m.tbt, 0)} ms (runs: ${lighthouse.runs.map((r) => f(r.tbt, 0)).join(', ')} ms)`);
+} else p(`  NOT MEASURED Lighthouse (${lighthouseError})`);
 p();
 
 // 6. Where the time goes
@@ -361,7 +378,7 @@ if (args.includes('--markdown')) {
 } else {
   process.stdout.write(report + '\n');
 }
-const raw = { clock, quick, args, loadStart, loadEnd, phases, wasm, native, train, page, pageError, sizes, report };
+const raw = { clock, quick, args, loadStart, loadEnd, phases, wasm, native, train, page, pageError, lighthouse, lighthouseError, sizes, report };
 mkdirSync(`${ROOT}build/bench`, { recursive: true });
 writeFileSync(`${ROOT}build/bench/last-run.json`, JSON.stringify(raw, null, 1));
 if (jsonFile) writeFileSync(jsonFile, JSON.stringify(raw, null, 1));

@@ -314,3 +314,24 @@ describe('page benchmark (bench/page.mjs --smoke)', () => {
     expect(text).not.toMatch(/NaN|undefined/);
   }, 120_000);
 });
+
+// bench/lighthouse.mjs (the report's Lighthouse lines): one run of Lighthouse 12 on the lesson with
+// Debian's Chromium, through the repository's own server. Checks that the report is read (scores
+// in [0, 1], timings found) and that the lesson has no accessibility or best-practice finding;
+// the performance score is the benchmark's business, not this test's.
+describe('Lighthouse benchmark (bench/lighthouse.mjs --runs 1)', () => {
+  it('reads the scores and timings of one run', async (ctx) => {
+    if (!existsSync('/usr/bin/chromium')) ctx.skip('no /usr/bin/chromium (scripts/setup.sh --browser installs it)');
+    const { stdout } = await promisify(execFile)(process.execPath, ['bench/lighthouse.mjs', '--runs', '1'], { maxBuffer: 16 << 20, timeout: 150_000 });
+    const lh = JSON.parse(stdout);
+    expect(lh.version).toMatch(/^12\./);
+    expect(lh.runs).toHaveLength(1);
+    const m = lh.median;
+    expect(m.performance).toBeGreaterThan(0);
+    expect(m.performance).toBeLessThanOrEqual(1);
+    expect(m.accessibility).toBe(1);
+    expect(m.bestPractices).toBe(1);
+    for (const k of ['tbt', 'fcp', 'lcp', 'tti']) expect(Number.isFinite(m[k]) && m[k] >= 0, `${k}: ${m[k]}`).toBe(true);
+    expect(m.lcp).toBeGreaterThanOrEqual(m.fcp);
+  }, 180_000);
+});
