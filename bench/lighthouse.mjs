@@ -1,7 +1,7 @@
 // Lighthouse on the lesson page, run by bench/run.mjs in its own node process: Lighthouse 12's
 // default (mobile) profile with simulated throttling, Debian's Chromium (CHROME_PATH), the page
-// served by scripts/serve.mjs (strict CSP, gzip), a fresh browser per run. Three runs (issue 15's
-// targets are medians of 3): performance, accessibility and best-practices scores, and total
+// served by scripts/serve.mjs (strict CSP, gzip), a fresh browser per run. Three runs (the lesson's
+// performance targets are medians of 3): performance, accessibility and best-practices scores, and total
 // blocking time, first contentful paint, largest contentful paint and time to interactive.
 // Prints one JSON object on stdout ({ runs: [...], median: {...}, version }).
 // Usage: node bench/lighthouse.mjs [--quick] [--runs N]

@@ -64,6 +64,10 @@ const plots = (page: Page) => page.evaluate(() => [...document.querySelectorAll(
 describe('the lesson on a touch phone', () => {
   it('scrolls when a swipe starts on any of its drawings (375 px)', async () => {
     const { page, cdp } = await phone(375);
+    // The lab builds its charts when a reader comes near it (or the page is idle): visit it first.
+    await page.locator('#lab').scrollIntoViewIfNeeded();
+    await expect.poll(() => page.locator('#lab').evaluate((e) => e.shadowRoot!.querySelectorAll('[part~="plot"]').length), { timeout: 30_000 }).toBeGreaterThan(0);
+    await page.evaluate(() => window.scrollTo({ top: 0, behavior: 'instant' }));
     const all = await plots(page);
     const shown = all.filter((p) => p.shown);
     // The refresher, worked example, γ/β, batch-noise and train/eval drawings and the lab's charts.
