@@ -9,8 +9,8 @@ import { numberAttr } from './base/attributes.js';
 import { el, lineLegend, part, selectControl, svgEl } from './base/dom.js';
 import { BASE_ATTRIBUTES, BnElement, defineElement } from './base/element.js';
 import { fmt } from './base/format.js';
-import { sweep } from '../jobs/pool.js';
-import { runJobsInThread, type TrainingJob, type TrainingProgress, type TrainingResult } from '../jobs/job.js';
+import type { TrainingJob, TrainingResult } from '../jobs/job.js';
+import { runJobs } from './base/run-jobs.js';
 import { cnnJob } from '../jobs/presets.js';
 
 type CnnDataset = 'digits' | 'fashion-mnist';
@@ -129,9 +129,7 @@ export class BnCnn extends BnElement {
       this.show();
     };
     try {
-      const out = typeof Worker === 'undefined'
-        ? await runJobsInThread(this.lab!, jobs, { onProgress: (p: TrainingProgress) => onChunk(p.label, p.step, p.chunk.evalSteps, p.chunk.evalAccuracy), stop: () => gen !== this.generation })
-        : await sweep(jobs, { workers: 2, onProgress: (p) => onChunk(p.label, p.step, p.evalSteps, p.evalAccuracy) });
+      const out = await runJobs(this.lab!, jobs, { workers: 2, stop: () => gen !== this.generation, onProgress: (p) => onChunk(p.label, p.step, p.evalSteps, p.evalAccuracy) });
       if (gen !== this.generation || out.some((r) => r.cancelled)) return;
       this.results = out;
       this.status.textContent = `Done: 2 networks × ${this.steps} steps, ${fmt(out[0]!.ms / 1000, 1)} s and ${fmt(out[1]!.ms / 1000, 1)} s of training.`;

@@ -14,8 +14,8 @@ import { el, part, selectControl } from './base/dom.js';
 import { BASE_ATTRIBUTES, BnElement, defineElement } from './base/element.js';
 import { fmt } from './base/format.js';
 import { lineChart, type LineSeries } from './base/line-chart.js';
-import { sweep } from '../jobs/pool.js';
-import { runJobsInThread, type LandscapePoint, type TrainingProgress, type TrainingResult } from '../jobs/job.js';
+import type { LandscapePoint, TrainingResult } from '../jobs/job.js';
+import { runJobs } from './base/run-jobs.js';
 import {
   LANDSCAPE_DEFAULTS, LANDSCAPE_EVERY, LANDSCAPE_RUNS, LANDSCAPE_STEP_MULTIPLES, LANDSCAPE_WATCH, landscapeJob, median, medianMovement,
   type LandscapeRun, type LandscapeSetting,
@@ -159,9 +159,7 @@ export class BnLandscape extends BnElement {
       this.show();
     };
     try {
-      const out = typeof Worker === 'undefined'
-        ? await runJobsInThread(this.lab!, jobs, { onProgress: (p: TrainingProgress) => onChunk(p.label, p.step, p.chunk.evalSteps, p.chunk.evalAccuracy, p.landscape), stop: () => gen !== this.generation })
-        : await sweep(jobs, { workers: 2, onProgress: (p) => onChunk(p.label, p.step, p.evalSteps, p.evalAccuracy, p.landscape) });
+      const out = await runJobs(this.lab!, jobs, { workers: 2, stop: () => gen !== this.generation, onProgress: (p) => onChunk(p.label, p.step, p.evalSteps, p.evalAccuracy, p.landscape) });
       if (gen !== this.generation || out.some((r) => r.cancelled)) return;
       this.results = out;
       // The complete series (a worker's last report may race the result).

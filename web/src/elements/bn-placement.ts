@@ -15,8 +15,8 @@ import { BASE_ATTRIBUTES, BnElement, defineElement } from './base/element.js';
 import { fmt } from './base/format.js';
 import { CHOICE_TEXT, DATASETS, parseConfig, sweepJob, type LabConfig, type LabDataset } from './training-lab/lab-state.js';
 import { niceStep, placementVerdict, type Metric, type Summary, type Verdict } from './base/measure.js';
-import { sweep } from '../jobs/pool.js';
-import { runJobsInThread, type TrainingJob, type TrainingResult } from '../jobs/job.js';
+import type { TrainingJob, TrainingResult } from '../jobs/job.js';
+import { runJobs } from './base/run-jobs.js';
 
 const PLACEMENTS = ['before', 'after'] as const;
 /** A run that reports no progress for this long has lost its workers (one that fails to load never answers). */
@@ -202,9 +202,7 @@ export class BnPlacement extends BnElement {
         this.status.textContent = `Training seed ${s + 1} of ${seeds} (${PLACEMENTS.length * s} of ${runs} runs done)…`;
         const seed = c.seed + s;
         const jobs = this.jobs(c, seed);
-        const out = typeof Worker === 'undefined'
-          ? await this.inThread(jobs, gen, onProgress)
-          : await sweep(jobs, { workers: jobs.length, onProgress });
+        const out = await runJobs(this.lab!, jobs, { workers: jobs.length, onProgress, stop: () => gen !== this.generation });
         if (gen !== this.generation || out.some((r) => r.cancelled)) return;
         this.results.push(out.map((r) => outcome(seed, r)));
         this.show();
@@ -223,10 +221,6 @@ export class BnPlacement extends BnElement {
     }
   }
 
-  /** Where workers cannot start: one job at a time on this thread, yielding between chunks. */
-  private inThread(jobs: TrainingJob[], gen: number, onProgress: (p: { label?: string; step: number }) => void): Promise<TrainingResult[]> {
-    return runJobsInThread(this.lab!, jobs, { onProgress, stop: () => gen !== this.generation });
-  }
 
   private cancel(): void {
     this.generation++;

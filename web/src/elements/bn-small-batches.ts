@@ -11,8 +11,8 @@ import { numberAttr, numberListAttr } from './base/attributes.js';
 import { el, lineLegend, part, selectControl, svgEl, tableHead } from './base/dom.js';
 import { BASE_ATTRIBUTES, BnElement, defineElement } from './base/element.js';
 import { fmt } from './base/format.js';
-import { sweep } from '../jobs/pool.js';
-import { runJobsInThread, type TrainingJob, type TrainingResult } from '../jobs/job.js';
+import type { TrainingJob, TrainingResult } from '../jobs/job.js';
+import { runJobs } from './base/run-jobs.js';
 import { smallBatchJob, SMALL_BATCH_NORMS, type SmallBatchNet, type SmallBatchNorm } from '../jobs/presets.js';
 
 const DEFAULT_BATCHES = [2, 4, 8, 16, 32, 64, 128];
@@ -157,9 +157,7 @@ export class BnSmallBatches extends BnElement {
       // One sweep per batch size, so that Cancel stops after the four runs under way.
       for (const [i, b] of batches.entries()) {
         const jobs = this.jobs(b);
-        const out = typeof Worker === 'undefined'
-          ? await runJobsInThread(this.lab!, jobs, { onProgress, stop: () => gen !== this.generation })
-          : await sweep(jobs, { onProgress });
+        const out = await runJobs(this.lab!, jobs, { onProgress, stop: () => gen !== this.generation });
         if (gen !== this.generation || out.some((r) => r.cancelled)) return;
         collect(errors, i, out);
         this.errors = errors;
