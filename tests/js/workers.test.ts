@@ -107,6 +107,36 @@ describe('workers', () => {
     expect(Array.from(results[3]!.loss)).toEqual(Array.from(check.loss));
   });
 
+  it('stop a sweep with an AbortSignal: running jobs stop after their chunk, no further job starts', async () => {
+    // Four long jobs on two workers: abort once the first progress arrives. The two running jobs
+    // end cancelled within a chunk or two of the abort; jobs 2 and 3 never start.
+    const jobs = [0.01, 0.02, 0.03, 0.04].map((lr) => job(lr, true, 20_000));
+    const stop = new AbortController();
+    let abortedAt = -1;
+    const started = Date.now();
+    const results = await sweep(jobs, {
+      workers: 2,
+      signal: stop.signal,
+      onProgress: (p) => {
+        if (abortedAt < 0) {
+          abortedAt = p.step;
+          stop.abort();
+        }
+      },
+    });
+    expect(abortedAt).toBe(100);
+    expect(results.map((r) => r.label)).toEqual(jobs.slice(0, 2).map((j) => j.label));
+    for (const r of results) {
+      expect(r.cancelled).toBe(true);
+      expect(r.steps).toBeLessThanOrEqual(300);
+      expect(r.loss.length).toBe(r.steps);
+    }
+    expect(Date.now() - started, 'a whole 20,000-step job would take far longer').toBeLessThan(20_000);
+    // Aborted before it starts: no worker, no result.
+    expect(await sweep(jobs, { signal: AbortSignal.abort() })).toEqual([]);
+    await expect(sweep(jobs, { signal: {} as AbortSignal })).rejects.toThrow(/opts\.signal must be an AbortSignal/);
+  });
+
   it('report a bad job as a rejected promise with the right error class', async () => {
     const bad = { ...job(0.1, true), trainer: { ...job(0.1, true).trainer, batchSize: 1 } };
     const task = await trainInWorker(bad);

@@ -232,6 +232,12 @@ export interface SweepOptions extends WorkerOptions {
   workers?: number;
   /** Called when each job finishes, with its index in `jobs`. */
   onResult?: (index: number, result: TrainingResult) => void;
+  /**
+   * Stops the sweep when aborted: the running jobs stop after their current chunk (their results
+   * say `cancelled`), no further job starts, and the sweep resolves with the results of the jobs
+   * that had started, in job order (the first k jobs).
+   */
+  signal?: AbortSignal;
 }
 
 function cores(): number {
@@ -244,27 +250,41 @@ export async function sweep(jobs: readonly TrainingJob[], opts: SweepOptions = {
   if (!Array.isArray(jobs)) throw new TypeError('jobs must be an array of TrainingJob');
   const size = Math.max(1, Math.min(jobs.length, opts.workers ?? cores()));
   if (!Number.isInteger(size)) throw new TypeError('opts.workers must be an integer');
+  const signal = opts.signal;
+  if (signal !== undefined && !(typeof AbortSignal !== 'undefined' && signal instanceof AbortSignal)) {
+    throw new TypeError('opts.signal must be an AbortSignal');
+  }
+  if (signal?.aborted) return [];
   const p = await pool(size);
   const results: TrainingResult[] = new Array(jobs.length);
+  const running = new Set<TrainingTask>();
+  const stop = () => running.forEach((t) => t.cancel());
+  signal?.addEventListener('abort', stop);
   let next = 0;
   let failed = false; // after the first failure no worker takes another job
   try {
     await Promise.all(
       p.workers.map(async (w) => {
-        while (next < jobs.length && !failed) {
+        while (next < jobs.length && !failed && !signal?.aborted) {
           const index = next++;
+          const task = start(w, jobs[index]!, opts, p.listeners);
+          running.add(task);
           try {
-            results[index] = await start(w, jobs[index]!, opts, p.listeners).result;
+            results[index] = await task.result;
           } catch (e) {
             failed = true;
             throw e;
+          } finally {
+            running.delete(task);
           }
           opts.onResult?.(index, results[index]!);
         }
       }),
     );
-    return results;
+    // Aborted: the jobs that started are the first `next`.
+    return signal?.aborted ? results.slice(0, next) : results;
   } finally {
+    signal?.removeEventListener('abort', stop);
     p.close();
   }
 }
