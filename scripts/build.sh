@@ -77,4 +77,8 @@ npx --no-install rolldown node_modules/uplot/dist/uPlot.esm.js --format esm --mi
   --file dist/elements/vendor/uplot.mjs >/dev/null
 cp node_modules/uplot/LICENSE dist/elements/vendor/UPLOT-LICENSE
 cp node_modules/uplot/dist/uPlot.min.css dist/elements/uplot.min.css
+# The lesson page's script as one file (dist/lesson/, not in the npm package): the elements and
+# the page's own module bundled with their static imports, KaTeX, uPlot and each wasm glue in
+# chunks of their own that load when first needed (scripts/bundle-page.mjs).
+node scripts/bundle-page.mjs >/dev/null
 echo "built: dist/ ($(du -sh dist | cut -f1))"

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// The lesson page's <link rel="modulepreload"> list: every module that dist/elements/index.js and
-// dist/page/main.js import statically (the whole graph, so the browser fetches it in one wave
-// instead of one wave per level of imports), then the engine's glue and module. The list sits in
-// web/index.html between two markers; tests/js/preload.test.ts checks it against the built graph.
+// The lesson page's <link rel="modulepreload"> list: the page's bundle (dist/lesson/lesson.js,
+// written by scripts/bundle-page.mjs) and every file it imports statically (so the browser
+// fetches them in one wave instead of one wave per level of imports), then the engine's glue,
+// which the bundle imports as soon as it runs, and its SIMD module. The list sits in web/index.html between two
+// markers; tests/js/preload.test.ts checks it against the built files.
 //
 //   node scripts/preload-links.mjs           prints the block
 //   node scripts/preload-links.mjs --write   rewrites it in web/index.html (after npm run build)
@@ -11,11 +12,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const ENTRIES = ['dist/elements/index.js', 'dist/page/main.js'];
+const ENTRIES = ['dist/lesson/lesson.js'];
 const START = '<!-- modulepreload: node scripts/preload-links.mjs --write -->';
 const END = '<!-- end modulepreload -->';
-// Static `import … from './x.js'`, `export … from './x.js'` and bare `import './x.js'`.
-const STATIC_IMPORT = /(?:^|[\s;])(?:import|export)\s*(?:[^'"`;()]*?\sfrom\s*)?['"](\.{1,2}\/[^'"]+)['"]/gm;
+// Static `import … from './x.js'`, `export … from './x.js'` and bare `import './x.js'`, with
+// any quotes (the minified bundle writes backticks) and with or without spaces.
+const STATIC_IMPORT = /(?:^|[\s;}])(?:import|export)\s*(?:[^'"`;()]*?\bfrom\s*)?['"`](\.{1,2}\/[^'"`]+)['"`]/gm;
 
 /** The modules the entries import statically, each once, in depth-first order, as paths from web/. */
 export function moduleGraph(root = ROOT) {
@@ -32,7 +34,11 @@ export function moduleGraph(root = ROOT) {
 /** The block of links, markers included, indented as in web/index.html. */
 export function preloadBlock(root = ROOT) {
   const links = moduleGraph(root).map((f) => `    <link rel="modulepreload" href="${f}">`);
-  links.push('    <link rel="modulepreload" href="../dist/wasm/bnlab-simd.js">');
+  links.push('    <link rel="modulepreload" href="../dist/lesson/bnlab-simd.js">');
+  // The engine's module, fetched with the HTML instead of once the script has run; `crossorigin`
+  // (credentials: same-origin) matches engine/lab.ts's fetch, so that fetch takes the preloaded
+  // response, and instantiateStreaming compiles it.
+  links.push('    <link rel="preload" href="../dist/wasm/bnlab-simd.wasm" as="fetch" type="application/wasm" crossorigin>');
   return [`    ${START}`, ...links, `    ${END}`].join('\n');
 }
 

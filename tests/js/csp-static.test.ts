@@ -154,8 +154,8 @@ describe('no code or HTML from strings in dist/**/*.js', () => {
     expect(existsSync(join(DIST, 'index.js')), 'dist/ is missing: run npm run build').toBe(true);
     const files = jsFiles(DIST);
     const rel = files.map((f) => relative(ROOT, f));
-    // The scan must cover the API, both wasm loaders and the page.
-    for (const must of ['dist/index.js', 'dist/wasm/bnlab-simd.js', 'dist/wasm/bnlab-scalar.js', 'dist/page/main.js'])
+    // The scan must cover the API, both wasm loaders and the page (its modules and its bundle).
+    for (const must of ['dist/index.js', 'dist/wasm/bnlab-simd.js', 'dist/wasm/bnlab-scalar.js', 'dist/page/main.js', 'dist/lesson/lesson.js'])
       expect(rel, `${must} was not scanned`).toContain(must);
     const found = files.flatMap((f) => scan(relative(ROOT, f), readFileSync(f, 'utf8')));
     expect(found, `found in the built code:\n${found.join('\n')}`).toEqual([]);

@@ -1,6 +1,7 @@
-// web/index.html preloads the whole static module graph of the page (scripts/preload-links.mjs):
-// the list must be exactly the graph of the built dist/, so a new module is never fetched a wave
-// late and a removed one is never fetched for nothing.
+// web/index.html preloads what the page needs at once (scripts/preload-links.mjs): its bundle's
+// whole static import graph, the engine's glue and its module. The list must be exactly that for
+// the built dist/, so a new file is never fetched a wave late and a removed one is never fetched
+// for nothing.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 // @ts-ignore: a plain .mjs script, without type declarations
@@ -13,11 +14,15 @@ describe('the lesson page’s modulepreload links', () => {
     expect(currentBlock(html), 'run: npm run build && node scripts/preload-links.mjs --write').toBe(preloadBlock());
   });
 
-  it('cover both entry scripts, the engine loader and every element', () => {
+  it('preload the page\'s bundle, the engine\'s glue and its SIMD module, and nothing loaded lazily', () => {
     const graph: string[] = moduleGraph();
-    expect(graph).toEqual(expect.arrayContaining(['../dist/elements/index.js', '../dist/page/main.js', '../dist/engine/lab.js', '../dist/elements/bn-landscape.js', '../dist/elements/training-lab/bn-training-lab.js']));
-    expect(new Set(graph).size).toBe(graph.length);
-    // Only the page's own modules: the lazily imported KaTeX is not preloaded.
-    expect(graph.some((f) => f.includes('katex'))).toBe(false);
+    // One file: the bundle imports nothing statically (scripts/bundle-page.mjs).
+    expect(graph).toEqual(['../dist/lesson/lesson.js']);
+    expect(html).toContain('<script type="module" src="../dist/lesson/lesson.js"></script>');
+    expect(html).toContain('<link rel="modulepreload" href="../dist/lesson/bnlab-simd.js">');
+    expect(html).toContain('<link rel="preload" href="../dist/wasm/bnlab-simd.wasm" as="fetch" type="application/wasm" crossorigin>');
+    // KaTeX and uPlot load when an element that needs them comes near the viewport.
+    const block = currentBlock(html)!;
+    expect(block).not.toMatch(/katex|uplot|math\.js/);
   });
 });
