@@ -56,7 +56,7 @@ export function pageSection(page, reason = '') {
     firstEl && firstEl !== 'bn-standardize' ? [`first <bn-*> element rendered (${firstEl})`, 'firstElementRendered'] : null,
     ['first computed number painted (next frame rendered: rAF, then a posted message)', 'firstNumberFrame'],
     ['page ready (main[data-state=ready]: engine loaded, elements defined)', 'pageReady'],
-    [`every <bn-*> element rendered (the last: ${lastEl})`, 'allElementsRendered'],
+    [`every <bn-*> element of the first two screens rendered (the last: ${lastEl}; the others render when scrolled near)`, 'firstScreenRendered'],
     ['load event (every static resource, KaTeX included)', 'load'],
   ]
     .filter((r) => r !== null)

@@ -122,7 +122,10 @@ function readLoad() {
   const inst = b.wasm.filter((w) => (w.bytes ?? Infinity) > 1024).sort((x, y) => x.end - y.end)[0];
   const all = [nav, ...res];
   const sum = (k) => all.reduce((s, e) => s + (e[k] ?? 0), 0);
-  const names = [...new Set(Array.from(document.querySelectorAll('*'), (e) => e.localName).filter((n) => n.startsWith('bn-') && n !== 'bn-training-lab'))];
+  // The elements a reader sees first: within a viewport's height of the first screen, where
+  // base/near-viewport.ts renders them at load (the others render when scrolled near).
+  const firstScreen = (e) => e.getBoundingClientRect().top < 2 * innerHeight;
+  const names = [...new Set(Array.from(document.querySelectorAll('*')).filter((e) => e.localName.startsWith('bn-') && e.localName !== 'bn-training-lab' && firstScreen(e)).map((e) => e.localName))];
   const order = names.filter((n) => n in b.rendered).sort((x, y) => b.rendered[x] - b.rendered[y]);
   const beforeFirst = (b.loaf ?? []).filter((e) => e[0] < b.firstNumber);
   return {
@@ -141,7 +144,7 @@ function readLoad() {
     firstElement: order[0] ?? null,
     firstElementRendered: order.length ? b.rendered[order[0]] : null,
     lastElement: order.length === names.length ? order.at(-1) : null,
-    allElementsRendered: order.length === names.length ? b.rendered[order.at(-1)] : null,
+    firstScreenRendered: order.length === names.length ? b.rendered[order.at(-1)] : null,
     rendered: b.rendered,
     longFramesBeforeFirstNumber: b.loaf ? { count: beforeFirst.length, ms: beforeFirst.reduce((a, e) => a + e[1], 0), blockingMs: beforeFirst.reduce((a, e) => a + e[2], 0) } : null,
     resources: res.map((r) => [new URL(r.name).pathname, +r.startTime.toFixed(1), +r.responseEnd.toFixed(1), r.transferSize]),
@@ -186,8 +189,9 @@ async function settleLoad(page) {
     () => {
       const b = window.__bnBench;
       if (!b || b.firstNumberFrame === null || !(performance.getEntriesByType('navigation')[0]?.loadEventEnd > 0)) return false;
-      const names = Array.from(document.querySelectorAll('*'), (e) => e.localName).filter((n) => n.startsWith('bn-') && n !== 'bn-training-lab');
-      return names.every((n) => n in b.rendered);
+      const near = (e) => e.getBoundingClientRect().top < 2 * innerHeight;
+      const names = Array.from(document.querySelectorAll('*')).filter((e) => e.localName.startsWith('bn-') && e.localName !== 'bn-training-lab' && near(e)).map((e) => e.localName);
+      return names.length > 0 && names.every((n) => n in b.rendered);
     },
     null,
     { timeout: 60_000, polling: 50 },

@@ -44,3 +44,35 @@ export async function watchedPage(browser: Browser, options: BrowserContextOptio
   });
   return { context, page, problems };
 }
+
+/**
+ * Whether the `i`-th <bn-*> element among those matching `selector` has drawn (run in the page,
+ * so self-contained): the lab is ready (built, its worker started), <bn-algorithm> has typeset,
+ * every other element's surface has content, and every stylesheet linked in its shadow root has
+ * loaded.
+ */
+export function drawn([selector, i]: readonly [string, number]): boolean {
+  const e = [...document.querySelectorAll(selector)].filter((x) => x.localName.startsWith('bn-'))[i];
+  const r = e?.shadowRoot;
+  if (!e || !r) return false;
+  if ([...r.querySelectorAll<HTMLLinkElement>('link[rel="stylesheet"]')].some((l) => !l.sheet)) return false;
+  if (e.localName === 'bn-training-lab') return (e as HTMLElement).dataset.state === 'ready';
+  if (e.localName === 'bn-algorithm') return r.querySelectorAll('.katex').length > 0;
+  return (r.querySelector('[part~="surface"]')?.childElementCount ?? 0) > 0;
+}
+
+/**
+ * Brings every <bn-*> element of the page (or those matching `selector`) near the viewport in
+ * turn, as a reader scrolling down does (they render only then: base/near-viewport.ts), waits
+ * until each has drawn, then scrolls back to the top.
+ */
+export async function renderAll(page: Page, selector = '*', timeout = 60_000): Promise<void> {
+  const count = await page.evaluate((sel) => [...document.querySelectorAll(sel)].filter((e) => e.localName.startsWith('bn-')).length, selector);
+  for (let i = 0; i < count; i++) {
+    await page.evaluate(([sel, i]) => {
+      [...document.querySelectorAll(sel)].filter((e) => e.localName.startsWith('bn-'))[i]!.scrollIntoView({ block: 'center' });
+    }, [selector, i] as const);
+    await page.waitForFunction(drawn, [selector, i] as const, { timeout, polling: 50 });
+  }
+  await page.evaluate(() => window.scrollTo(0, 0));
+}

@@ -8,7 +8,7 @@
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { launchChromium, watchedPage } from './browser.js';
+import { launchChromium, renderAll, watchedPage } from './browser.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 // @ts-ignore: a plain .mjs script, without type declarations
 import { startServer } from '../../scripts/serve.mjs';
@@ -34,7 +34,8 @@ async function openLesson(
   await page.goto(`${server.url}web/${query}`);
   if (options.wait !== false) {
     await page.locator('main[data-state="ready"]').waitFor({ timeout: 60_000 });
-    await page.locator('bn-batch-noise td[data-sd]').first().waitFor({ timeout: 60_000 });
+    // The elements render near the viewport: visit each.
+    await renderAll(page);
   }
   return opened;
 }

@@ -7,7 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { launchChromium, watchedPage } from './browser.js';
+import { launchChromium, renderAll, watchedPage } from './browser.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 // @ts-ignore: a plain .mjs script, without type declarations
 import { startServer } from '../../scripts/serve.mjs';
@@ -31,8 +31,8 @@ async function openLesson(
   });
   await page.goto(`${server.url}web/${query}`);
   await page.locator('main[data-state="ready"]').waitFor({ timeout: 60_000 });
-  // The elements render once the shared lab has loaded; wait for the last of them.
-  await page.locator('bn-quiz .question').first().waitFor();
+  // The elements render near the viewport, once the shared lab has loaded: visit each.
+  await renderAll(page);
   opened = { context, page, problems };
   return opened;
 }

@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { launchChromium, watchedPage } from './browser.js';
+import { launchChromium, renderAll, watchedPage } from './browser.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 // @ts-ignore: a plain .mjs script, without type declarations
 import { CSP, startServer } from '../../scripts/serve.mjs';
@@ -30,6 +30,8 @@ async function openPage(
   options: { width: number; height: number; colorScheme?: 'light' | 'dark' },
   path = '',
   lesson = true,
+  /** Scroll every element into view once, so each has rendered (they render only near the viewport). */
+  render = true,
 ): Promise<{ context: BrowserContext; page: Page; problems: Problems }> {
   const watched = await watchedPage(browser, {
     viewport: { width: options.width, height: options.height },
@@ -38,7 +40,10 @@ async function openPage(
   const { context, page } = watched;
   const problems: Problems = { list: watched.problems };
   await page.goto(server.url + path);
-  if (!lesson) return { context, page, problems };
+  if (!lesson) {
+    if (render) await renderAll(page);
+    return { context, page, problems };
+  }
   // Wait for the engine, but stop at the first problem: a missing script leaves the page loading forever.
   const deadline = Date.now() + 60_000;
   let state: string | null = 'loading';
@@ -49,6 +54,7 @@ async function openPage(
   const engine = await page.locator('#engine').textContent();
   expect(problems.list, `while loading (engine: ${engine})`).toEqual([]);
   expect(state, `engine: ${engine}`).toBe('ready');
+  if (render) await renderAll(page);
   return { context, page, problems };
 }
 
@@ -205,19 +211,27 @@ describe('the lesson page', () => {
     }
   });
 
-  it('starts the lab’s worker only when the lab nears the viewport, and renders the rest when idle', async () => {
-    const { context, page, problems } = await openPage({ width: 1280, height: 800 }, 'web/');
+  it('renders an element, and starts the lab and its worker, only when the reader comes near it', async () => {
+    const { context, page, problems } = await openPage({ width: 1280, height: 800 }, 'web/', true, false);
     opened = { context, problems };
     await expect.poll(() => page.locator('#std').evaluate((e) => e.shadowRoot?.querySelector('[data-stat="mean"]')?.textContent)).toBe('5');
-    // The lab is sections below: no worker, no engine run, until the reader scrolls near it.
+    // Sections below: nothing rendered, no KaTeX or uPlot fetched, the lab not built and no
+    // worker, however long the page sits there.
+    await page.waitForTimeout(1500);
+    const quizQuestions = () => page.locator('bn-quiz').evaluate((e) => e.shadowRoot?.querySelectorAll('.question').length ?? 0);
+    expect(await quizQuestions()).toBe(0);
     expect(await page.locator('#lab').getAttribute('data-mode')).toBeNull();
-    // Elements below the fold render in idle time without any scrolling (one per idle period).
-    await expect.poll(() => page.locator('bn-quiz').evaluate((e) => e.shadowRoot?.querySelectorAll('.question').length ?? 0), { timeout: 30_000 }).toBe(5);
+    const fetched = () => page.evaluate(() => performance.getEntriesByType('resource').map((r) => r.name.split('/').pop()!));
+    expect((await fetched()).filter((f) => /^(math|uplot)\.js$|katex/.test(f))).toEqual([]);
     expect(await page.evaluate(() => window.scrollY)).toBe(0);
-    expect(await page.locator('#lab').getAttribute('data-mode')).toBeNull();
+    // Scrolled near: the lab builds (uPlot arrives), its worker starts, and it gets ready.
     await page.locator('#lab').scrollIntoViewIfNeeded();
     await expect.poll(() => page.locator('#lab').getAttribute('data-mode')).toBe('worker');
     await expect.poll(() => page.locator('#lab').getAttribute('data-state'), { timeout: 60_000 }).not.toBe('loading');
+    expect(await fetched()).toContain('uplot.js');
+    // And the quiz, at the end, once the reader gets there.
+    await page.locator('bn-quiz').scrollIntoViewIfNeeded();
+    await expect.poll(quizQuestions, { timeout: 30_000 }).toBe(5);
   });
 
   it('is one lesson in the source’s order, with landmarks, headings and the engine named', async () => {

@@ -12,7 +12,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { launchChromium, watchedPage } from './browser.js';
+import { launchChromium, renderAll, watchedPage } from './browser.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 // @ts-ignore: a plain .mjs script, without type declarations
 import { startServer } from '../../scripts/serve.mjs';
@@ -77,20 +77,9 @@ async function hostPage(hostScheme: Scheme | null, system: Scheme, elements: [st
     }
     document.body.replaceChildren(main);
   }, [hostScheme, elements] as const);
-  // The lab starts its worker only near the viewport (base/near-viewport.ts), as for a reader
-  // who scrolls to it.
-  if (elements.some(([tag]) => tag === 'bn-training-lab')) await page.locator('bn-training-lab').scrollIntoViewIfNeeded();
-  // Drawn: the engine-driven elements have content, the lab is ready, KaTeX has typeset, and
-  // every stylesheet linked in a shadow root has loaded (until it has, a surface paints nothing).
-  await expect.poll(() => page.evaluate((tags) => tags.every((t) => {
-    const e = document.querySelector(t);
-    if (!e) return true;
-    const r = e.shadowRoot!;
-    if ([...r.querySelectorAll<HTMLLinkElement>('link[rel="stylesheet"]')].some((l) => !l.sheet)) return false;
-    if (t === 'bn-training-lab') return (e as HTMLElement).dataset.state === 'ready';
-    if (t === 'bn-algorithm') return r.querySelectorAll('.katex').length > 0;
-    return (r.querySelector('[part~="surface"]')?.childElementCount ?? 0) > 0;
-  }), TAGS), { timeout: 60_000 }).toBe(true);
+  // The elements render, and the lab starts its worker, only near the viewport
+  // (base/near-viewport.ts): visit each, as a reader scrolling down does.
+  await renderAll(page);
   return page;
 }
 

@@ -4,7 +4,7 @@
 // page, every handle is a target of at least 24 × 24 px, the document never scrolls sideways at
 // 320 to 375 px, and a formula wider than the phone shows a shadow at the edge that hides more.
 import { type Browser, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
-import { launchChromium, watchedPage } from './browser.js';
+import { launchChromium, renderAll, watchedPage } from './browser.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 // @ts-ignore: a plain .mjs script, without type declarations
 import { startServer } from '../../scripts/serve.mjs';
@@ -40,8 +40,8 @@ async function phone(width: number, path = 'web/', colorScheme: 'light' | 'dark'
   const { page, context } = watched;
   await page.goto(server.url + path);
   if (path === 'web/') await page.locator('main[data-state="ready"]').waitFor({ timeout: 60_000 });
-  await page.locator('bn-quiz .question').first().waitFor({ timeout: 60_000 });
-  if (await page.locator('bn-algorithm').count()) await page.locator('bn-algorithm .katex').first().waitFor();
+  // The elements render near the viewport: visit each.
+  await renderAll(page);
   return { page, cdp: await context.newCDPSession(page) };
 }
 
@@ -64,10 +64,8 @@ const plots = (page: Page) => page.evaluate(() => [...document.querySelectorAll(
 describe('the lesson on a touch phone', () => {
   it('scrolls when a swipe starts on any of its drawings (375 px)', async () => {
     const { page, cdp } = await phone(375);
-    // The lab builds its charts when a reader comes near it (or the page is idle): visit it first.
-    await page.locator('#lab').scrollIntoViewIfNeeded();
-    await expect.poll(() => page.locator('#lab').evaluate((e) => e.shadowRoot!.querySelectorAll('[part~="plot"]').length), { timeout: 30_000 }).toBeGreaterThan(0);
-    await page.evaluate(() => window.scrollTo({ top: 0, behavior: 'instant' }));
+    // phone() has visited every element, the lab included (it builds its charts near the viewport).
+    expect(await page.locator('#lab').evaluate((e) => e.shadowRoot!.querySelectorAll('[part~="plot"]').length)).toBeGreaterThan(0);
     const all = await plots(page);
     const shown = all.filter((p) => p.shown);
     // The refresher, worked example, γ/β, batch-noise and train/eval drawings and the lab's charts.

@@ -333,8 +333,10 @@ describe('<bn-training-lab>', () => {
     const caption = (await lab.locator('.sweep-caption').textContent())!;
     expect(caption).toContain(`BN’s train − test gap was smaller beyond the seed spread at ${verdicts.filter((v) => v.startsWith('BN’s gap smaller') && !v.includes(', but')).length} of 4 batch sizes`);
     expect(caption).toMatch(/With BN the gap (is smaller|does not shrink) at the smallest batch/);
-    const c = await chartPixels(lab, 'Batch-size sweep: training minus test accuracy (eval mode) after 2000 steps');
-    expect(c).not.toBeNull();
+    // The chart draws on the frame after its last result.
+    const gapPixels = () => chartPixels(lab, 'Batch-size sweep: training minus test accuracy (eval mode) after 2000 steps');
+    await expect.poll(async () => (await gapPixels()) !== null).toBe(true);
+    const c = await gapPixels();
     expect(c!.counts.noBn).toBeGreaterThan(100);
     expect(c!.counts.bn).toBeGreaterThan(100);
     await lab.locator('.sweeps').screenshot({ path: `${SHOTS}training-lab-1280-gap-sweep.png` });

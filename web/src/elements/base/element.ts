@@ -5,7 +5,7 @@
 import type { Lab } from '../../engine/lab.js';
 import { choiceAttr, numberAttr } from './attributes.js';
 import { AXIS_W } from './number-line.js';
-import { nearViewportOrIdle } from './near-viewport.js';
+import { nearViewport } from './near-viewport.js';
 import { pageLab } from './page-lab.js';
 
 /** URL of the theme every element links first: the --bn-* tokens and their defaults. Marked
@@ -241,10 +241,10 @@ export abstract class BnElement extends BnBase {
       });
       this.resizeObserver.observe(this.content);
     }
-    // The engine and the element's own resources load at once; the first render waits until the
-    // element is near the viewport or the browser is idle (base/near-viewport.ts), so the elements
-    // below the fold do not hold back the page's first numbers.
-    Promise.all([pageLab(), this.prepare(), nearViewportOrIdle(this)]).then(
+    // The engine loads at once (the first numbers need it); the element's own resources and its
+    // first render wait until it is near the viewport (base/near-viewport.ts), so the elements
+    // below the fold do no work before the reader comes within a screen of them.
+    Promise.all([pageLab(), nearViewport(this).then(() => this.prepare())]).then(
       ([lab]) => {
         this.lab = lab;
         if (this.isConnected) this.renderNow();
@@ -254,9 +254,9 @@ export abstract class BnElement extends BnBase {
   }
 
   /**
-   * What the element needs besides the engine before its first render, loaded in parallel with
-   * it (e.g. the typesetting library, imported only by the elements that show formulas, so that a
-   * page without them never downloads it).
+   * What the element needs besides the engine before its first render, loaded once the element
+   * is near the viewport (e.g. the typesetting library, imported only by the elements that show
+   * formulas, so that a page without them never downloads it).
    */
   protected prepare(): Promise<unknown> | null {
     return null;

@@ -10,13 +10,13 @@ import { fmt, fmtMeasured } from '../base/format.js';
 import { diagnose, type LayerHealth } from './health.js';
 import { DigitPad } from './digit-pad.js';
 import { NetworkDiagram } from './network-diagram.js';
-import { nearViewport, nearViewportOrIdle } from '../base/near-viewport.js';
+import { nearViewport } from '../base/near-viewport.js';
 import { pageLab } from '../base/page-lab.js';
 import { BASE_ATTRIBUTES, BnBase, defineElement } from '../base/element.js';
 import { sweep } from '../../jobs/pool.js';
 import { runJobsInThread, type TrainingJob, type TrainingResult } from '../../jobs/job.js';
 import { BoundaryMap } from './boundary-map.js';
-import { CHART_STYLESHEET, LineChart, OKABE_ITO, type Band, type Mark, type Series } from './chart.js';
+import { CHART_STYLESHEET, LineChart, loadCharts, OKABE_ITO, type Band, type Mark, type Series } from './chart.js';
 import { download } from './chart-export.js';
 import { CHOICE_TEXT, DEFAULTS, FIELDS, PAPER, PAPER_TEXT, isToy, parseConfig, parseField, sweepJob, type LabConfig } from './lab-state.js';
 import { DEFAULT_SPEED, LabEngine, type LabReply, type LabRequest, type Prediction, type RunChunk } from './lab-engine.js';
@@ -288,18 +288,19 @@ export class BnTrainingLab extends BnBase {
   override connectedCallback(): void {
     super.connectedCallback();
     this.config = parseConfig((a) => this.getAttribute(a));
-    // Its controls and charts (uPlot's) are built when the lab comes near the viewport or the
-    // page is idle, and the worker, its engine and the first configuration start only near the
-    // viewport: a lab further down a page costs nothing before the page's first numbers.
-    void nearViewportOrIdle(this).then(() => {
+    // Its controls, its charts (with uPlot, imported then), the worker, its engine and the first
+    // configuration all wait until the lab comes near the viewport: a lab further down a page
+    // costs nothing before the reader gets there.
+    void nearViewport(this).then(async () => {
+      let failure: unknown = null;
+      await loadCharts().catch((e: unknown) => (failure = e));
       if (!this.isConnected) return;
       if (!this.built) this.build();
       this.config = parseConfig((a) => this.getAttribute(a)); // attributes set while it waited
       this.setSpeed(parseSpeed(this.getAttribute('speed')));
       this.syncForm();
-      void nearViewport(this).then(() => {
-        if (this.isConnected) this.startWorker();
-      });
+      if (failure) this.fail(new Error(`its charts could not be loaded (${failure instanceof Error ? failure.message : String(failure)})`));
+      else this.startWorker();
     });
   }
 

@@ -7,7 +7,7 @@
 // colour-vision deficiencies; axes follow the elements' --_* theme tokens (light and dark), and
 // the charts redraw when those change.
 // The decision-boundary heatmap is in boundary-map.ts, the PNG export in chart-export.ts.
-import uPlot from '../vendor/uplot.mjs';
+import type uPlot from '../vendor/uplot.mjs';
 import { FONT, logTicks, niceTicks, textWidth, theme, tickText, valueText, type Theme } from './chart-axes.js';
 import { exportPng } from './chart-export.js';
 
@@ -23,6 +23,24 @@ export const OKABE_ITO = {
  * blocks; Vite drops the query from the built URL, and static servers ignore it.
  */
 export const CHART_STYLESHEET = new URL('../uplot.min.css?no-inline', import.meta.url).href;
+
+/** uPlot itself, once loadCharts() has imported it. */
+let UPlot: typeof uPlot | null = null;
+let loading: Promise<void> | null = null;
+
+/**
+ * Imports uPlot (its module costs ~40 ms to evaluate, mostly its Intl formatters), so a page
+ * pays for it only when a lab is about to show charts. Charts redraw once it has arrived.
+ */
+export function loadCharts(): Promise<void> {
+  loading ??= import('../vendor/uplot.mjs').then((m) => {
+    UPlot = m.default;
+  }, (e: unknown) => {
+    loading = null; // a later call may try again
+    throw e;
+  });
+  return loading;
+}
 
 /** Shortest time between two redraws of one chart, ms. */
 const MIN_INTERVAL = 100;
@@ -325,6 +343,11 @@ export class LineChart {
     // sweep); drawn when the ResizeObserver sees it.
     const width = this.observedWidth >= 0 ? this.observedWidth : Math.floor(this.element.getBoundingClientRect().width);
     if (width <= 0) return;
+    // Before uPlot has arrived (loadCharts()), the chart draws when it does.
+    if (!UPlot) {
+      void loadCharts().then(() => this.draw(), () => {});
+      return;
+    }
     const cssW = Math.max(200, width);
     const cssH = this.opts.height ?? 200;
     this.th = theme(this.element);
@@ -336,14 +359,14 @@ export class LineChart {
     }
     // One point per pixel column of the plot area (the axes take the rest of the width).
     const u0 = this.plot;
-    this.cols = Math.max(50, Math.round(u0 ? u0.bbox.width / uPlot.pxRatio + cssW - u0.width : cssW - 50));
+    this.cols = Math.max(50, Math.round(u0 ? u0.bbox.width / UPlot.pxRatio + cssW - u0.width : cssW - 50));
     const { x, data, y } = this.binned(this.cols);
     const extents = this.peers.map((c) => (c === this ? y : c.dataY())).filter((e): e is [number, number] => e !== null);
     this.drawnPoints = data[0].length;
     this.xr = x;
     this.yr = this.yRangeOf(extents.length ? [Math.min(...extents.map((e) => e[0])), Math.max(...extents.map((e) => e[1]))] : null);
     if (!u0) {
-      this.plot = new uPlot(this.options(cssW, cssH), data, this.plotBox);
+      this.plot = new UPlot(this.options(cssW, cssH), data, this.plotBox);
     } else {
       // batch: size and data land in one synchronous redraw (png() reads the canvas right after).
       u0.batch(() => {
@@ -388,7 +411,7 @@ export class LineChart {
       size: vertical ? (_u, values) => Math.ceil(Math.max(12, ...(values ?? []).map(textWidth))) + 9 : 20,
       splits: (u, _i, lo, hi) => {
         if (log) return logTicks(lo, hi);
-        const dim = (vertical ? u.bbox.height : u.bbox.width) / uPlot.pxRatio || (vertical ? height - 40 : width - 60);
+        const dim = (vertical ? u.bbox.height : u.bbox.width) / UPlot!.pxRatio || (vertical ? height - 40 : width - 60);
         return niceTicks(lo, hi, Math.max(2, Math.floor(dim / (vertical ? 40 : 70))));
       },
       values: (_u, splits) => splits.map(tickText),
@@ -421,7 +444,7 @@ export class LineChart {
   /** The marks (e.g. "diverged"): a cross at the point and the word above it, upright. */
   private drawMarks(u: uPlot): void {
     if (!this.marks.length) return;
-    const ctx = u.ctx, r = uPlot.pxRatio;
+    const ctx = u.ctx, r = UPlot!.pxRatio;
     const { top, height } = u.bbox;
     for (const m of this.marks) {
       if (!Number.isFinite(m.x) || (this.opts.logX && m.x <= 0)) continue;
