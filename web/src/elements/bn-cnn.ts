@@ -10,7 +10,7 @@ import { el, lineLegend, part, selectControl, svgEl } from './base/dom.js';
 import { BASE_ATTRIBUTES, BnElement, defineElement } from './base/element.js';
 import { fmt } from './base/format.js';
 import type { TrainingJob, TrainingResult } from '../jobs/job.js';
-import { runJobs } from './base/run-jobs.js';
+import { RunControl, runJobs, type JobProgress } from './base/run-jobs.js';
 import { cnnJob } from '../jobs/presets.js';
 
 type CnnDataset = 'digits' | 'fashion-mnist';
@@ -39,17 +39,14 @@ export class BnCnn extends BnElement {
   static override observedAttributes = [...BASE_ATTRIBUTES, 'dataset', 'steps', 'seed'];
   protected override readonly rerenderOnResize = true;
   private built = false;
-  private generation = 0;
-  private running = false;
   /** Per network: the steps and test accuracies so far. */
   private curves: { step: number[]; acc: number[] }[] = [];
   private results: TrainingResult[] | null = null;
   private resultKey = '';
   private readonly setup = el('p', 'hint cnn-setup');
   private readonly dataIn = el('select');
-  private readonly runButton = el('button', undefined, 'Train both CNNs');
-  private readonly progress = el('progress');
-  private readonly status = el('p', 'cnn-status');
+  private readonly runs = new RunControl('cnn-status', { start: 'Train both CNNs', again: 'Train again' },
+    'Not run yet: press the button to train both networks.', { run: () => void this.run(), cancel: () => this.cancel() });
   private readonly verdict = el('p', 'verdict cnn-verdict');
   private readonly chart = el('figure', 'cnn-fig');
   private readonly shares = el('p', 'note cnn-shares');
@@ -60,7 +57,7 @@ export class BnCnn extends BnElement {
   private key(): string { return JSON.stringify([this.data, this.steps, this.seed]); }
 
   disconnectedCallback(): void {
-    if (this.running) this.cancel();
+    if (this.runs.running) this.cancel();
   }
 
   protected render(): void {
@@ -69,10 +66,10 @@ export class BnCnn extends BnElement {
     this.dataIn.value = d;
     this.setup.textContent = `Each network: ${SHAPES[d].text}; Conv2d(1→8, 3×3) → norm → ReLU → MaxPool 2×2 → Conv2d(8→16) → norm → ReLU → MaxPool 2×2 → Linear, SGD with momentum 0.9, learning rate 0.02, batches of ${BATCH}, ${this.steps} steps, the test accuracy every 25. Both start from the same weights (seed ${this.seed}) and see the same batches.`;
     this.shares.textContent = shareText(d);
-    if ((this.results || this.curves.length) && this.resultKey !== this.key() && !this.running) {
+    if ((this.results || this.curves.length) && this.resultKey !== this.key() && !this.runs.running) {
       this.results = null;
       this.curves = [];
-      this.status.textContent = 'The settings changed: train again to measure them.';
+      this.runs.end(false, 'The settings changed: train again to measure them.');
     }
     this.show();
   }
@@ -81,18 +78,12 @@ export class BnCnn extends BnElement {
     this.built = true;
     const controls = part(el('div', 'controls'), 'controls');
     const field = selectControl(this.dataIn, 'Dataset', [['digits', 'digits (8×8)'], ['fashion-mnist', 'Fashion-MNIST (28×28)']], (value) => {
-      if (this.running) this.cancel();
+      if (this.runs.running) this.cancel();
       this.setAttribute('dataset', value);
     });
-    this.runButton.type = 'button';
-    this.runButton.addEventListener('click', () => (this.running ? this.cancel() : void this.run()));
-    this.progress.hidden = true;
-    this.progress.setAttribute('aria-label', 'Training progress');
-    controls.append(field, this.runButton, this.progress);
-    this.status.setAttribute('role', 'status');
-    this.status.textContent = 'Not run yet: press the button to train both networks.';
+    controls.append(field, this.runs.button, this.runs.progress);
     this.verdict.setAttribute('aria-live', 'polite');
-    this.content.replaceChildren(this.setup, controls, this.status, this.verdict, this.chart, this.shares);
+    this.content.replaceChildren(this.setup, controls, this.runs.status, this.verdict, this.chart, this.shares);
   }
 
   private jobs(): TrainingJob[] {
@@ -101,57 +92,42 @@ export class BnCnn extends BnElement {
   }
 
   private async run(): Promise<void> {
-    const gen = ++this.generation;
     const jobs = this.jobs();
-    this.running = true;
     this.results = null;
     this.curves = jobs.map(() => ({ step: [], acc: [] }));
     this.resultKey = this.key();
-    this.runButton.textContent = 'Cancel';
-    this.progress.hidden = false;
-    this.progress.max = 2 * this.steps;
-    this.progress.value = 0;
-    this.status.textContent = this.data === 'fashion-mnist' ? 'Loading Fashion-MNIST and training…' : 'Training…';
+    const run = this.runs.begin(2 * this.steps, this.data === 'fashion-mnist' ? 'Loading Fashion-MNIST and training…' : 'Training…');
     this.show();
     const at = [0, 0];
-    // A chunk's evaluations, from a worker (sweep: on the progress itself) or this thread (on its chunk).
-    const onChunk = (label: string | undefined, step: number, evalSteps: Float32Array, evalAccuracy: Float32Array) => {
-      if (gen !== this.generation) return;
-      const i = label === 'batch' ? 1 : 0;
-      at[i] = step;
-      this.progress.value = at[0]! + at[1]!;
+    const onProgress = (p: JobProgress) => {
+      if (run.stale()) return;
+      const i = p.label === 'batch' ? 1 : 0;
+      at[i] = p.step;
+      run.advance(p.label, p.step);
       const c = this.curves[i]!;
-      evalSteps.forEach((s, k) => {
+      p.evalSteps.forEach((s, k) => {
         c.step.push(s);
-        c.acc.push(evalAccuracy[k]!);
+        c.acc.push(p.evalAccuracy[k]!);
       });
-      this.status.textContent = `Training: step ${at[0]} without normalization, ${at[1]} with BatchNorm2d…`;
+      this.runs.status.textContent = `Training: step ${at[0]} without normalization, ${at[1]} with BatchNorm2d…`;
       this.show();
     };
     try {
-      const out = await runJobs(this.lab!, jobs, { workers: 2, stop: () => gen !== this.generation, onProgress: (p) => onChunk(p.label, p.step, p.evalSteps, p.evalAccuracy) });
-      if (gen !== this.generation || out.some((r) => r.cancelled)) return;
+      const out = await runJobs(this.lab!, jobs, { workers: 2, stop: run.stale, onProgress });
+      if (run.stale() || out.some((r) => r.cancelled)) return;
       this.results = out;
-      this.status.textContent = `Done: 2 networks × ${this.steps} steps, ${fmt(out[0]!.ms / 1000, 1)} s and ${fmt(out[1]!.ms / 1000, 1)} s of training.`;
-      this.finish();
+      this.runs.end(true, `Done: 2 networks × ${this.steps} steps, ${fmt(out[0]!.ms / 1000, 1)} s and ${fmt(out[1]!.ms / 1000, 1)} s of training.`);
+      this.show();
       this.emit('result', { dataset: this.data, steps: this.steps, accuracy: out.map(finalAccuracy) });
     } catch (e) {
-      if (gen !== this.generation) return;
-      this.status.textContent = `The runs failed: ${e instanceof Error ? e.message : String(e)}`;
-      this.finish();
+      if (run.stale()) return;
+      this.runs.end(false, `The runs failed: ${e instanceof Error ? e.message : String(e)}`);
+      this.show();
     }
   }
 
   private cancel(): void {
-    this.generation++;
-    this.finish();
-    this.status.textContent = 'Cancelled: the curves show the steps trained so far.';
-  }
-
-  private finish(): void {
-    this.running = false;
-    this.runButton.textContent = this.results ? 'Train again' : 'Train both CNNs';
-    this.progress.hidden = true;
+    this.runs.end(this.results !== null, 'Cancelled: the curves show the steps trained so far.');
     this.show();
   }
 

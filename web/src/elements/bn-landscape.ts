@@ -15,7 +15,7 @@ import { BASE_ATTRIBUTES, BnElement, defineElement } from './base/element.js';
 import { fmt } from './base/format.js';
 import { lineChart, type LineSeries } from './base/line-chart.js';
 import type { LandscapePoint, TrainingResult } from '../jobs/job.js';
-import { runJobs } from './base/run-jobs.js';
+import { RunControl, runJobs, type JobProgress } from './base/run-jobs.js';
 import {
   LANDSCAPE_DEFAULTS, LANDSCAPE_EVERY, LANDSCAPE_RUNS, LANDSCAPE_STEP_MULTIPLES, LANDSCAPE_WATCH, landscapeJob, median, medianMovement,
   type LandscapeRun, type LandscapeSetting,
@@ -59,17 +59,14 @@ export class BnLandscape extends BnElement {
   static override observedAttributes = [...BASE_ATTRIBUTES, 'lr', 'steps', 'seed', 'noise-shift', 'noise-scale'];
   protected override readonly rerenderOnResize = true;
   private built = false;
-  private generation = 0;
-  private running = false;
   private curves: Record<LandscapeRun, Curve> | null = null;
   private results: TrainingResult[] | null = null;
   private resultKey = '';
   private readonly setup = el('p', 'hint landscape-setup');
   private readonly lrIn = el('select');
   private readonly noiseIn = el('select');
-  private readonly runButton = el('button', undefined, 'Train the three networks');
-  private readonly progress = el('progress');
-  private readonly status = el('p', 'landscape-status');
+  private readonly runs = new RunControl('landscape-status', { start: 'Train the three networks', again: 'Train again' },
+    'Not run yet: press the button to train and measure the three networks.', { run: () => void this.run(), cancel: () => this.cancel() });
   private readonly verdict = el('div', 'verdict landscape-verdict');
   private readonly charts = el('div', 'landscape-charts');
 
@@ -86,7 +83,7 @@ export class BnLandscape extends BnElement {
   private key(): string { return JSON.stringify(this.setting); }
 
   disconnectedCallback(): void {
-    if (this.running) this.cancel();
+    if (this.runs.running) this.cancel();
   }
 
   protected render(): void {
@@ -96,11 +93,10 @@ export class BnLandscape extends BnElement {
     this.noiseIn.value = `${s.noiseShift}/${s.noiseScale}`;
     const etas = LANDSCAPE_STEP_MULTIPLES.map((m) => fmt(m * s.lr, 3)).join(', ');
     this.setup.textContent = `Three copies of one network learn the handwritten digits: 64 → 100 → 100 → 100 → 10 with ReLU, batches of 60, plain SGD with learning rate ${fmt(s.lr, 3)}, ${s.steps} steps, the same initial weights (seed ${s.seed}) and the same batches. One has no normalization, one has BatchNorm before each ReLU, and the noisy one adds, after each BatchNorm, a random scale U(1, ${fmt(s.noiseScale, 2)}) and shift U(−${fmt(s.noiseShift, 2)}, ${fmt(s.noiseShift, 2)}) per unit, drawn afresh every step. Every ${LANDSCAPE_EVERY} steps each run stops on a fresh batch and moves along its gradient by step sizes η = ${etas} (¼ to 4 times the learning rate), measuring the loss and the gradient there, and then carries on exactly where it was.`;
-    if ((this.results || this.curves) && this.resultKey !== this.key() && !this.running) {
+    if ((this.results || this.curves) && this.resultKey !== this.key() && !this.runs.running) {
       this.results = null;
       this.curves = null;
-      this.runButton.textContent = 'Train the three networks';
-      this.status.textContent = 'The settings changed: train again to measure them.';
+      this.runs.end(false, 'The settings changed: train again to measure them.');
     }
     this.show();
   }
@@ -109,58 +105,46 @@ export class BnLandscape extends BnElement {
     this.built = true;
     const controls = part(el('div', 'controls'), 'controls');
     const lr = selectControl(this.lrIn, 'Learning rate', LRS.map((v) => [String(v), String(v)] as [string, string]), (value) => {
-      if (this.running) this.cancel();
+      if (this.runs.running) this.cancel();
       this.setAttribute('lr', value);
     });
     const noise = selectControl(this.noiseIn, 'Noise', NOISES.map((n) => [`${n.shift}/${n.scale}`, n.text] as [string, string]), (value) => {
-      if (this.running) this.cancel();
+      if (this.runs.running) this.cancel();
       const [shift, scale] = value.split('/');
       this.setAttribute('noise-shift', shift!);
       this.setAttribute('noise-scale', scale!);
     });
-    this.runButton.type = 'button';
-    this.runButton.addEventListener('click', () => (this.running ? this.cancel() : void this.run()));
-    this.progress.hidden = true;
-    this.progress.setAttribute('aria-label', 'Training progress');
-    controls.append(lr, noise, this.runButton, this.progress);
-    this.status.setAttribute('role', 'status');
-    this.status.textContent = 'Not run yet: press the button to train and measure the three networks.';
+    controls.append(lr, noise, this.runs.button, this.runs.progress);
     this.verdict.setAttribute('aria-live', 'polite');
-    this.content.replaceChildren(this.setup, controls, this.status, this.verdict, this.charts);
+    this.content.replaceChildren(this.setup, controls, this.runs.status, this.verdict, this.charts);
   }
 
   private async run(): Promise<void> {
-    const gen = ++this.generation;
     const s = this.setting;
     const jobs = LANDSCAPE_RUNS.map((r) => landscapeJob(r, s));
-    this.running = true;
     this.results = null;
     this.resultKey = this.key();
     const curves = Object.fromEntries(LANDSCAPE_RUNS.map((r) => [r, { evalStep: [], acc: [], points: [], step: 0 }])) as unknown as Record<LandscapeRun, Curve>;
     this.curves = curves;
-    this.runButton.textContent = 'Cancel';
-    this.progress.hidden = false;
-    this.progress.max = LANDSCAPE_RUNS.length * s.steps;
-    this.progress.value = 0;
-    this.status.textContent = 'Training and measuring…';
+    const run = this.runs.begin(LANDSCAPE_RUNS.length * s.steps, 'Training and measuring…');
     this.show();
-    const onChunk = (label: string | undefined, step: number, evalSteps: Float32Array, evalAccuracy: Float32Array, points: readonly LandscapePoint[] | undefined) => {
-      if (gen !== this.generation) return;
-      const c = curves[(label ?? 'none') as LandscapeRun];
+    const onProgress = (p: JobProgress) => {
+      if (run.stale()) return;
+      const c = curves[(p.label ?? 'none') as LandscapeRun];
       if (!c) return;
-      c.step = step;
-      evalSteps.forEach((x, k) => {
+      c.step = p.step;
+      p.evalSteps.forEach((x, k) => {
         c.evalStep.push(x);
-        c.acc.push(evalAccuracy[k]!);
+        c.acc.push(p.evalAccuracy[k]!);
       });
-      if (points) c.points.push(...points);
-      this.progress.value = LANDSCAPE_RUNS.reduce((n, r) => n + curves[r].step, 0);
-      this.status.textContent = `Training: step ${LANDSCAPE_RUNS.map((r) => `${curves[r].step} ${NAMES[r]}`).join(', ')}…`;
+      if (p.landscape) c.points.push(...p.landscape);
+      run.advance(p.label, p.step);
+      this.runs.status.textContent = `Training: step ${LANDSCAPE_RUNS.map((r) => `${curves[r].step} ${NAMES[r]}`).join(', ')}…`;
       this.show();
     };
     try {
-      const out = await runJobs(this.lab!, jobs, { workers: 2, stop: () => gen !== this.generation, onProgress: (p) => onChunk(p.label, p.step, p.evalSteps, p.evalAccuracy, p.landscape) });
-      if (gen !== this.generation || out.some((r) => r.cancelled)) return;
+      const out = await runJobs(this.lab!, jobs, { workers: 2, stop: run.stale, onProgress });
+      if (run.stale() || out.some((r) => r.cancelled)) return;
       this.results = out;
       // The complete series (a worker's last report may race the result).
       out.forEach((r) => {
@@ -169,27 +153,19 @@ export class BnLandscape extends BnElement {
         c.acc = Array.from(r.evalAccuracy);
         c.points = r.landscape ?? [];
       });
-      this.status.textContent = `Done: 3 networks × ${s.steps} steps with ${out[0]!.landscape?.length ?? 0} landscape measurements each, ${out.map((r) => `${fmt(r.ms / 1000, 1)} s`).join(', ')} of training and measuring.`;
-      this.finish();
+      this.runs.end(true, `Done: 3 networks × ${s.steps} steps with ${out[0]!.landscape?.length ?? 0} landscape measurements each, ${out.map((r) => `${fmt(r.ms / 1000, 1)} s`).join(', ')} of training and measuring.`);
+      this.show();
       const summary = summarise(out);
       this.emit('result', { lr: s.lr, steps: s.steps, ...summary });
     } catch (e) {
-      if (gen !== this.generation) return;
-      this.status.textContent = `The runs failed: ${e instanceof Error ? e.message : String(e)}`;
-      this.finish();
+      if (run.stale()) return;
+      this.runs.end(false, `The runs failed: ${e instanceof Error ? e.message : String(e)}`);
+      this.show();
     }
   }
 
   private cancel(): void {
-    this.generation++;
-    this.finish();
-    this.status.textContent = 'Cancelled: the charts show the steps measured so far.';
-  }
-
-  private finish(): void {
-    this.running = false;
-    this.runButton.textContent = this.results ? 'Train again' : 'Train the three networks';
-    this.progress.hidden = true;
+    this.runs.end(this.results !== null, 'Cancelled: the charts show the steps measured so far.');
     this.show();
   }
 

@@ -16,7 +16,7 @@ import { fmt } from './base/format.js';
 import { CHOICE_TEXT, DATASETS, parseConfig, sweepJob, type LabConfig, type LabDataset } from './training-lab/lab-state.js';
 import { niceStep, placementVerdict, type Metric, type Summary, type Verdict } from './base/measure.js';
 import type { TrainingJob, TrainingResult } from '../jobs/job.js';
-import { runJobs } from './base/run-jobs.js';
+import { RunControl, runJobs, type JobProgress } from './base/run-jobs.js';
 
 const PLACEMENTS = ['before', 'after'] as const;
 /** A run that reports no progress for this long has lost its workers (one that fails to load never answers). */
@@ -80,15 +80,12 @@ export class BnPlacement extends BnElement {
   static override observedAttributes = [...BASE_ATTRIBUTES, 'dataset', 'seeds', 'steps', 'noise', 'batch-size', 'lr', 'activation', 'layers', 'neurons', 'init', 'init-scale', 'seed'];
   protected override readonly rerenderOnResize = true;
   private built = false;
-  private generation = 0;
-  private running = false;
   private results: Outcome[][] = [];
   private resultKey = '';
   private readonly setup = el('p', 'hint placement-setup');
   private readonly datasetIn = el('select');
-  private readonly runButton = el('button', undefined, 'Run the comparison');
-  private readonly progress = el('progress');
-  private readonly status = el('p', 'placement-status');
+  private readonly runs = new RunControl('placement-status', { start: 'Run the comparison', again: 'Run again' },
+    'Not run yet: press the button to train both placements.', { run: () => void this.run(), cancel: () => this.cancel() });
   private readonly charts = el('div', 'placement-charts');
   private readonly table = el('table', 'nums placement-table');
   private readonly verdict = el('p', 'verdict placement-verdict');
@@ -106,7 +103,7 @@ export class BnPlacement extends BnElement {
   }
 
   disconnectedCallback(): void {
-    if (this.running) this.cancel();
+    if (this.runs.running) this.cancel();
   }
 
   protected render(): void {
@@ -114,9 +111,9 @@ export class BnPlacement extends BnElement {
     const c = this.config;
     this.datasetIn.value = c.dataset;
     this.setup.textContent = this.describe(c);
-    if (this.results.length && this.resultKey !== this.key() && !this.running) {
+    if (this.results.length && this.resultKey !== this.key() && !this.runs.running) {
       this.results = [];
-      this.status.textContent = 'The settings changed: run the comparison again to measure them.';
+      this.runs.end(false, 'The settings changed: run the comparison again to measure them.');
     }
     this.show();
   }
@@ -139,19 +136,13 @@ export class BnPlacement extends BnElement {
     this.built = true;
     const controls = part(el('div', 'controls'), 'controls');
     const field = selectControl(this.datasetIn, 'Dataset', DATASETS.map((d) => [d, CHOICE_TEXT[d] ?? d] as const), (value) => {
-      if (this.running) this.cancel();
+      if (this.runs.running) this.cancel();
       this.setAttribute('dataset', value);
       this.emit('change', { dataset: value as LabDataset });
     });
-    this.runButton.type = 'button';
-    this.runButton.addEventListener('click', () => (this.running ? this.cancel() : void this.run()));
-    this.progress.hidden = true;
-    this.progress.setAttribute('aria-label', 'Training progress');
-    controls.append(field, this.runButton, this.progress);
-    this.status.setAttribute('role', 'status');
-    this.status.textContent = 'Not run yet: press the button to train both placements.';
+    controls.append(field, this.runs.button, this.runs.progress);
     this.verdict.setAttribute('aria-live', 'polite');
-    this.content.replaceChildren(this.setup, controls, this.status, this.verdict, this.charts, this.table, this.perSeed);
+    this.content.replaceChildren(this.setup, controls, this.runs.status, this.verdict, this.charts, this.table, this.perSeed);
   }
 
   private jobs(c: LabConfig, seed: number): TrainingJob[] {
@@ -163,59 +154,49 @@ export class BnPlacement extends BnElement {
   }
 
   private async run(): Promise<void> {
-    const gen = ++this.generation;
     const c = this.config;
     const seeds = this.seeds;
     const steps = this.steps;
     const runs = seeds * PLACEMENTS.length;
-    this.running = true;
     this.results = [];
     this.resultKey = this.key();
-    this.runButton.textContent = 'Cancel';
-    this.progress.hidden = false;
-    this.progress.max = runs * steps;
-    this.progress.value = 0;
+    const run = this.runs.begin(runs * steps);
     this.show();
     const t0 = performance.now();
-    const at = new Map<string, number>();
     let stall = 0;
     const watch = () => {
       clearTimeout(stall);
       stall = window.setTimeout(() => {
-        if (gen !== this.generation) return;
-        this.generation++;
-        this.finish();
-        this.status.textContent = 'The training workers stopped answering; press the button to try again.';
+        if (run.stale()) return;
+        this.runs.end(this.results.length > 0, 'The training workers stopped answering; press the button to try again.');
+        this.show();
       }, STALL_MS);
     };
     watch();
-    const onProgress = (p: { label?: string; step: number }) => {
-      if (gen !== this.generation) return;
+    const onProgress = (p: JobProgress) => {
+      if (run.stale()) return;
       watch();
-      at.set(p.label ?? '', p.step);
-      let sum = 0;
-      for (const v of at.values()) sum += v;
-      this.progress.value = sum;
+      run.advance(p.label, p.step);
     };
     try {
-      for (let s = 0; s < seeds && gen === this.generation; s++) {
-        this.status.textContent = `Training seed ${s + 1} of ${seeds} (${PLACEMENTS.length * s} of ${runs} runs done)…`;
+      for (let s = 0; s < seeds && !run.stale(); s++) {
+        this.runs.status.textContent = `Training seed ${s + 1} of ${seeds} (${PLACEMENTS.length * s} of ${runs} runs done)…`;
         const seed = c.seed + s;
         const jobs = this.jobs(c, seed);
-        const out = await runJobs(this.lab!, jobs, { workers: jobs.length, onProgress, stop: () => gen !== this.generation });
-        if (gen !== this.generation || out.some((r) => r.cancelled)) return;
+        const out = await runJobs(this.lab!, jobs, { workers: jobs.length, onProgress, stop: run.stale });
+        if (run.stale() || out.some((r) => r.cancelled)) return;
         this.results.push(out.map((r) => outcome(seed, r)));
         this.show();
       }
-      if (gen !== this.generation) return;
+      if (run.stale()) return;
       const secs = (performance.now() - t0) / 1000;
-      this.status.textContent = `Done: ${seeds} seeds × 2 placements, ${steps} steps each, in ${fmt(secs, 1)} s.`;
-      this.finish();
+      this.runs.end(true, `Done: ${seeds} seeds × 2 placements, ${steps} steps each, in ${fmt(secs, 1)} s.`);
+      this.show();
       this.emit('result', this.summaryDetail());
     } catch (e) {
-      if (gen !== this.generation) return;
-      this.status.textContent = `The comparison failed: ${e instanceof Error ? e.message : String(e)}`;
-      this.finish();
+      if (run.stale()) return;
+      this.runs.end(this.results.length > 0, `The comparison failed: ${e instanceof Error ? e.message : String(e)}`);
+      this.show();
     } finally {
       clearTimeout(stall);
     }
@@ -223,18 +204,10 @@ export class BnPlacement extends BnElement {
 
 
   private cancel(): void {
-    this.generation++;
     const k = this.results.length;
-    this.finish();
-    this.status.textContent = k
+    this.runs.end(k > 0, k
       ? `Cancelled after ${k} of ${this.seeds} seeds; the results below are for those ${k}.`
-      : 'Cancelled before any seed finished.';
-  }
-
-  private finish(): void {
-    this.running = false;
-    this.runButton.textContent = this.results.length ? 'Run again' : 'Run the comparison';
-    this.progress.hidden = true;
+      : 'Cancelled before any seed finished.');
     this.show();
   }
 
@@ -275,7 +248,7 @@ export class BnPlacement extends BnElement {
       this.strip(groups, 'loss', LOSS, 'Final test loss'),
     );
     this.fillTable(groups);
-    if (this.running) {
+    if (this.runs.running) {
       this.clearVerdict();
       return;
     }

@@ -12,7 +12,7 @@ import { el, lineLegend, part, selectControl, svgEl, tableHead } from './base/do
 import { BASE_ATTRIBUTES, BnElement, defineElement } from './base/element.js';
 import { fmt } from './base/format.js';
 import type { TrainingJob, TrainingResult } from '../jobs/job.js';
-import { runJobs } from './base/run-jobs.js';
+import { RunControl, runJobs, type JobProgress } from './base/run-jobs.js';
 import { smallBatchJob, SMALL_BATCH_NORMS, type SmallBatchNet, type SmallBatchNorm } from '../jobs/presets.js';
 
 const DEFAULT_BATCHES = [2, 4, 8, 16, 32, 64, 128];
@@ -50,8 +50,6 @@ export class BnSmallBatches extends BnElement {
   static override observedAttributes = [...BASE_ATTRIBUTES, 'net', 'epochs', 'batch-sizes', 'seed'];
   protected override readonly rerenderOnResize = true;
   private built = false;
-  private generation = 0;
-  private running = false;
   private errors: Errors | null = null;
   /** Every batch size has run (the words compare the smallest with the largest). */
   private complete = false;
@@ -60,9 +58,8 @@ export class BnSmallBatches extends BnElement {
   private resultKey = '';
   private readonly setup = el('p', 'hint small-batches-setup');
   private readonly netIn = el('select');
-  private readonly runButton = el('button', undefined, 'Train the networks');
-  private readonly progress = el('progress');
-  private readonly status = el('p', 'small-batches-status');
+  private readonly runs = new RunControl('small-batches-status', { start: 'Train the networks', again: 'Train again' },
+    'Not run yet: press the button to train every normalization at every batch size.', { run: () => void this.run(), cancel: () => this.cancel() });
   private readonly chart = el('figure', 'small-batches-fig');
   private readonly table = el('table', 'nums small-batches-table');
   private readonly verdict = el('p', 'verdict small-batches-verdict');
@@ -82,7 +79,7 @@ export class BnSmallBatches extends BnElement {
   }
 
   disconnectedCallback(): void {
-    if (this.running) this.cancel();
+    if (this.runs.running) this.cancel();
   }
 
   protected render(): void {
@@ -92,9 +89,9 @@ export class BnSmallBatches extends BnElement {
       ? 'the handwritten digits as 8×8 images, a CNN of two conv blocks (8 and 16 channels, 3×3, max-pool 2×2, the normalization in each) and a Linear layer: a BatchNorm2d statistic pools the batch × the positions of a plane'
       : 'the handwritten digits as 64 features, an MLP 64-100-100-10 with the normalization in each hidden layer: a BatchNorm1d statistic pools only the batch';
     this.setup.textContent = `Each run: ${net}; the same initial weights (seed ${this.seed}) and the same ${this.epochs} epochs at every batch size (${this.batches.join(', ')}), SGD with momentum 0.9 and learning rate 0.05 × batch/32. Four normalizations × ${this.batches.length} batch sizes: ${4 * this.batches.length} runs on the page’s workers.`;
-    if (this.errors && this.resultKey !== this.key() && !this.running) {
+    if (this.errors && this.resultKey !== this.key() && !this.runs.running) {
       this.errors = null;
-      this.status.textContent = 'The settings changed: train again to measure them.';
+      this.runs.end(false, 'The settings changed: train again to measure them.');
     }
     this.show();
   }
@@ -103,16 +100,10 @@ export class BnSmallBatches extends BnElement {
     this.built = true;
     const controls = part(el('div', 'controls'), 'controls');
     controls.append(selectControl(this.netIn, 'Network', [['mlp', 'MLP (BatchNorm1d)'], ['cnn', 'CNN (BatchNorm2d)']], (value) => {
-      if (this.running) this.cancel();
+      if (this.runs.running) this.cancel();
       this.setAttribute('net', value);
     }));
-    this.runButton.type = 'button';
-    this.runButton.addEventListener('click', () => (this.running ? this.cancel() : void this.run()));
-    this.progress.hidden = true;
-    this.progress.setAttribute('aria-label', 'Training progress');
-    controls.append(this.runButton, this.progress);
-    this.status.setAttribute('role', 'status');
-    this.status.textContent = 'Not run yet: press the button to train every normalization at every batch size.';
+    controls.append(this.runs.button, this.runs.progress);
     this.verdict.setAttribute('aria-live', 'polite');
     // On a phone the five columns scroll sideways inside their box (focusable, for keyboards).
     const scroll = el('div', 'table-scroll');
@@ -120,7 +111,7 @@ export class BnSmallBatches extends BnElement {
     scroll.setAttribute('role', 'region');
     scroll.setAttribute('aria-label', 'Test errors per batch size (scrolls sideways)');
     scroll.append(this.table);
-    this.content.replaceChildren(this.setup, controls, this.status, this.verdict, this.chart, scroll);
+    this.content.replaceChildren(this.setup, controls, this.runs.status, this.verdict, this.chart, scroll);
   }
 
   /** The four runs of one batch size. */
@@ -129,64 +120,47 @@ export class BnSmallBatches extends BnElement {
   }
 
   private async run(): Promise<void> {
-    const gen = ++this.generation;
     const batches = this.batches;
     const total = batches.reduce((n, b) => n + this.jobs(b).reduce((k, j) => k + j.steps, 0), 0);
-    this.running = true;
     this.errors = null;
     this.complete = false;
     this.resultKey = this.key();
     this.resultNet = this.net;
-    this.runButton.textContent = 'Cancel';
-    this.progress.hidden = false;
-    this.progress.max = total;
-    this.progress.value = 0;
+    const run = this.runs.begin(total);
     this.show();
     const t0 = performance.now();
-    const at = new Map<string, number>();
-    const onProgress = (p: { label?: string; step: number }) => {
-      if (gen !== this.generation) return;
-      at.set(p.label ?? '', p.step);
-      let sum = 0;
-      for (const v of at.values()) sum += v;
-      this.progress.value = sum;
-      this.status.textContent = `Training: ${fmt((100 * sum) / total, 0)}% of ${fmt(total, 0)} steps…`;
+    const onProgress = (p: JobProgress) => {
+      if (run.stale()) return;
+      const sum = run.advance(p.label, p.step);
+      this.runs.status.textContent = `Training: ${fmt((100 * sum) / total, 0)}% of ${fmt(total, 0)} steps…`;
     };
     const errors = Object.fromEntries(LINES.map((l) => [l, batches.map(() => NaN)])) as unknown as Errors;
     try {
       // One sweep per batch size, so that Cancel stops after the four runs under way.
       for (const [i, b] of batches.entries()) {
         const jobs = this.jobs(b);
-        const out = await runJobs(this.lab!, jobs, { onProgress, stop: () => gen !== this.generation });
-        if (gen !== this.generation || out.some((r) => r.cancelled)) return;
+        const out = await runJobs(this.lab!, jobs, { onProgress, stop: run.stale });
+        if (run.stale() || out.some((r) => r.cancelled)) return;
         collect(errors, i, out);
         this.errors = errors;
         this.show();
       }
       this.complete = true;
-      this.status.textContent = `Done: ${batches.length * SMALL_BATCH_NORMS.length} runs in ${fmt((performance.now() - t0) / 1000, 1)} s.`;
-      this.finish();
+      this.runs.end(true, `Done: ${batches.length * SMALL_BATCH_NORMS.length} runs in ${fmt((performance.now() - t0) / 1000, 1)} s.`);
+      this.show();
       this.emit('result', { batchSizes: batches, errors });
     } catch (e) {
-      if (gen !== this.generation) return;
-      this.status.textContent = `The runs failed: ${e instanceof Error ? e.message : String(e)}`;
-      this.finish();
+      if (run.stale()) return;
+      this.runs.end(this.errors !== null, `The runs failed: ${e instanceof Error ? e.message : String(e)}`);
+      this.show();
     }
   }
 
   private cancel(): void {
-    this.generation++;
     const done = this.errors ? this.errors.none.filter((e, i) => Number.isFinite(e) || Number.isFinite(this.errors!.batch[i]!)).length : 0;
-    this.finish();
-    this.status.textContent = done
+    this.runs.end(this.errors !== null, done
       ? `Cancelled after ${done} of ${this.batches.length} batch sizes; the results below are for those.`
-      : 'Cancelled before any batch size finished.';
-  }
-
-  private finish(): void {
-    this.running = false;
-    this.runButton.textContent = this.errors ? 'Train again' : 'Train the networks';
-    this.progress.hidden = true;
+      : 'Cancelled before any batch size finished.');
     this.show();
   }
 
