@@ -1,11 +1,38 @@
 // The one way the browser tests start Chromium (scripts/chromium.mjs, shared with the page
 // benchmark), and a page that records everything that goes wrong on it.
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
+import { afterAll, beforeAll, expect } from 'vitest';
 // @ts-ignore: a plain .mjs script, without type declarations
 import { CHROMIUM_LAUNCH } from '../../scripts/chromium.mjs';
+// @ts-ignore: a plain .mjs script, without type declarations
+import { startServer } from '../../scripts/serve.mjs';
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch(CHROMIUM_LAUNCH);
+}
+
+/**
+ * The server (scripts/serve.mjs, on a free port) and the Chromium of a browser test file: started
+ * before its tests, closed after them. Read `server` and `browser` inside the tests.
+ */
+export function serverAndBrowser(): { readonly server: { url: string; close(): Promise<void> }; readonly browser: Browser } {
+  const env = {} as { server: { url: string; close(): Promise<void> }; browser: Browser };
+  beforeAll(async () => {
+    env.server = await startServer({ port: 0 });
+    env.browser = await launchChromium();
+  }, 60_000);
+  afterAll(async () => {
+    await env.browser?.close();
+    await env.server?.close();
+  });
+  return env;
+}
+
+/** Closes a watched page's context (if any) and expects that nothing went wrong on it. */
+export async function closeChecked(watched: { context: BrowserContext; problems: string[] } | undefined): Promise<void> {
+  if (!watched) return;
+  await watched.context.close();
+  expect(watched.problems, 'console errors, warnings, dialogs, CSP violations or failed requests').toEqual([]);
 }
 
 /** A page in a fresh context, with everything that went wrong on it collected in `problems`. */

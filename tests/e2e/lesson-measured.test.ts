@@ -7,31 +7,28 @@
 // Any console error or warning, page error, dialog, CSP violation or failed request fails a test.
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { launchChromium, renderAll, watchedPage } from './browser.js';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-// @ts-ignore: a plain .mjs script, without type declarations
-import { startServer } from '../../scripts/serve.mjs';
+import { type BrowserContext, type Page } from 'playwright-core';
+import { closeChecked, renderAll, serverAndBrowser, watchedPage } from './browser.js';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 const TIMEOUT = 180_000;
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
 
-let server: { url: string; close(): Promise<void> };
-let browser: Browser;
+const env = serverAndBrowser();
 let opened: { context: BrowserContext; page: Page; problems: string[] } | undefined;
 
 async function openLesson(
   query = '',
   options: { width?: number; height?: number; colorScheme?: 'light' | 'dark'; bypassCSP?: boolean; wait?: boolean; before?: (page: Page) => Promise<void> } = {},
 ): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
-  const { context, page, problems } = await watchedPage(browser, {
+  const { context, page, problems } = await watchedPage(env.browser, {
     viewport: { width: options.width ?? 1280, height: options.height ?? 800 },
     colorScheme: options.colorScheme ?? 'light',
     bypassCSP: options.bypassCSP ?? false,
   });
   opened = { context, page, problems };
   await options.before?.(page);
-  await page.goto(`${server.url}web/${query}`);
+  await page.goto(`${env.server.url}web/${query}`);
   if (options.wait !== false) {
     await page.locator('main[data-state="ready"]').waitFor({ timeout: 60_000 });
     // The elements render near the viewport: visit each.
@@ -41,11 +38,9 @@ async function openLesson(
 }
 
 async function closeOpened(): Promise<void> {
-  if (!opened) return;
-  const { context, problems } = opened;
+  const o = opened;
   opened = undefined;
-  await context.close();
-  expect(problems, 'console errors, warnings, dialogs, CSP violations or failed requests').toEqual([]);
+  await closeChecked(o);
 }
 
 const text = async (page: Page, selector: string) => ((await page.locator(selector).first().textContent()) ?? '').trim().replace(/\s+/g, ' ');
@@ -69,19 +64,12 @@ async function runPlacement(page: Page): Promise<void> {
   expect(await pl.locator('.placement-verdict[data-better]').count()).toBe(1);
 }
 
-beforeAll(async () => {
+beforeAll(() => {
   mkdirSync(SHOTS, { recursive: true });
-  server = await startServer({ port: 0 });
-  browser = await launchChromium();
-}, 60_000);
+});
 
 afterEach(async () => {
   await closeOpened();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
 });
 
 describe('the lesson’s prose quotes the engine', () => {
@@ -227,6 +215,7 @@ describe('<bn-batch-noise>', () => {
       e.setAttribute('draws', '100');
       e.setAttribute('example', '3');
       document.getElementById('benefits')!.append(e);
+      e.scrollIntoView(); // it renders near the viewport
     });
     await page.locator('#solo td[data-sd]').first().waitFor();
     const sds = (await texts(page, '#solo td[data-sd]')).map(num);

@@ -6,30 +6,27 @@
 // Any console error or warning, page error, dialog, CSP violation or failed request fails a test.
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { launchChromium, renderAll, watchedPage } from './browser.js';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-// @ts-ignore: a plain .mjs script, without type declarations
-import { startServer } from '../../scripts/serve.mjs';
+import { type BrowserContext, type Page } from 'playwright-core';
+import { closeChecked, renderAll, serverAndBrowser, watchedPage } from './browser.js';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 const TIMEOUT = 120_000;
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
 
-let server: { url: string; close(): Promise<void> };
-let browser: Browser;
+const env = serverAndBrowser();
 let opened: { context: BrowserContext; page: Page; problems: string[] } | undefined;
 
 async function openLesson(
   query = '',
   options: { width?: number; height?: number; colorScheme?: 'light' | 'dark'; bypassCSP?: boolean } = {},
 ): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
-  const { context, page, problems } = await watchedPage(browser, {
+  const { context, page, problems } = await watchedPage(env.browser, {
     viewport: { width: options.width ?? 1280, height: options.height ?? 800 },
     colorScheme: options.colorScheme ?? 'light',
     bypassCSP: options.bypassCSP ?? false,
     acceptDownloads: true,
   });
-  await page.goto(`${server.url}web/${query}`);
+  await page.goto(`${env.server.url}web/${query}`);
   await page.locator('main[data-state="ready"]').waitFor({ timeout: 60_000 });
   // The elements render near the viewport, once the shared lab has loaded: visit each.
   await renderAll(page);
@@ -40,24 +37,14 @@ async function openLesson(
 const text = async (page: Page, selector: string) => ((await page.locator(selector).first().textContent()) ?? '').trim();
 const texts = (page: Page, selector: string) => page.locator(selector).evaluateAll((els) => els.map((e) => (e.textContent ?? '').trim()));
 
-beforeAll(async () => {
+beforeAll(() => {
   mkdirSync(SHOTS, { recursive: true });
-  server = await startServer({ port: 0 });
-  browser = await launchChromium();
-}, 60_000);
-
-afterEach(async () => {
-  if (opened) {
-    const { context, problems } = opened;
-    opened = undefined;
-    await context.close();
-    expect(problems, 'console errors, warnings, dialogs, CSP violations or failed requests').toEqual([]);
-  }
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
+afterEach(async () => {
+  const o = opened;
+  opened = undefined;
+  await closeChecked(o);
 });
 
 describe('the batch normalization lesson', () => {

@@ -11,11 +11,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { launchChromium, renderAll, watchedPage } from './browser.js';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-// @ts-ignore: a plain .mjs script, without type declarations
-import { startServer } from '../../scripts/serve.mjs';
+import { type BrowserContext, type Page } from 'playwright-core';
+import { closeChecked, renderAll, serverAndBrowser, watchedPage } from './browser.js';
+import { afterEach, describe, expect, it } from 'vitest';
 
 const TIMEOUT = 120_000;
 const AXE = fileURLToPath(new URL('../../node_modules/axe-core/axe.min.js', import.meta.url));
@@ -29,26 +27,13 @@ const TAGS = [web, lab].flatMap((dir) => readdirSync(dir).filter((f) => f.endsWi
 const LIGHT_BG = 'rgb(255, 255, 255)';
 const DARK_BG = 'rgb(27, 31, 36)';
 
-let server: { url: string; close(): Promise<void> };
-let browser: Browser;
+const env = serverAndBrowser();
 let opened: { context: BrowserContext; problems: string[] } | undefined;
 
-beforeAll(async () => {
-  server = await startServer({ port: 0 });
-  browser = await launchChromium();
-}, 60_000);
-
 afterEach(async () => {
-  if (!opened) return;
-  const { context, problems } = opened;
+  const o = opened;
   opened = undefined;
-  await context.close();
-  expect(problems, 'console errors, warnings, dialogs, CSP violations or failed requests').toEqual([]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
+  await closeChecked(o);
 });
 
 type Scheme = 'light' | 'dark';
@@ -59,10 +44,10 @@ type Scheme = 'light' | 'dark';
  * prefers `system`. Resolves once every element has drawn.
  */
 async function hostPage(hostScheme: Scheme | null, system: Scheme, elements: [string, Record<string, string>][], width = 1280): Promise<Page> {
-  const watched = await watchedPage(browser, { viewport: { width, height: 900 }, colorScheme: system, bypassCSP: true });
+  const watched = await watchedPage(env.browser, { viewport: { width, height: 900 }, colorScheme: system, bypassCSP: true });
   opened = watched;
   const { page } = watched;
-  await page.goto(`${server.url}web/embed-example.html`);
+  await page.goto(`${env.server.url}web/embed-example.html`);
   await page.evaluate(([scheme, els]) => {
     document.querySelector('link[rel="stylesheet"]')?.remove();
     const root = document.documentElement.style;
@@ -162,10 +147,10 @@ describe('theming', () => {
 describe('web/embed-example.html', () => {
   for (const system of ['light', 'dark'] as const) {
     it(`paints its light section's elements light and its dark section's dark (${system} system), axe finds nothing inside them`, async () => {
-      const watched = await watchedPage(browser, { viewport: { width: 1280, height: 900 }, colorScheme: system, bypassCSP: true });
+      const watched = await watchedPage(env.browser, { viewport: { width: 1280, height: 900 }, colorScheme: system, bypassCSP: true });
       opened = watched;
       const { page } = watched;
-      await page.goto(`${server.url}web/embed-example.html`);
+      await page.goto(`${env.server.url}web/embed-example.html`);
       await page.locator('bn-quiz .question').first().waitFor({ timeout: 60_000 });
       await page.locator('bn-algorithm .katex').first().waitFor();
       const painted = await page.evaluate(() => [...document.querySelectorAll('section')].map((sec) => [...sec.querySelectorAll('*')]
@@ -198,13 +183,12 @@ describe('heading-level', () => {
   }, TIMEOUT);
 
   it('the lesson page’s headings are in order (axe heading-order), its elements included', async () => {
-    const watched = await watchedPage(browser, { viewport: { width: 1280, height: 900 }, bypassCSP: true });
+    const watched = await watchedPage(env.browser, { viewport: { width: 1280, height: 900 }, bypassCSP: true });
     opened = watched;
     const { page } = watched;
-    await page.goto(`${server.url}web/`);
+    await page.goto(`${env.server.url}web/`);
     await page.locator('main[data-state="ready"]').waitFor({ timeout: 60_000 });
-    await page.locator('bn-quiz .question').first().waitFor();
-    await page.locator('bn-algorithm .katex').first().waitFor();
+    await renderAll(page);
     await page.addScriptTag({ path: AXE });
     const violations = await page.evaluate(async () => {
       const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: { id: string; nodes: { target: unknown }[] }[] }> } }).axe;

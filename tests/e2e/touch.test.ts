@@ -3,42 +3,27 @@
 // on any drawing scrolls the page, a drag that starts on a handle moves its value and not the
 // page, every handle is a target of at least 24 × 24 px, the document never scrolls sideways at
 // 320 to 375 px, and a formula wider than the phone shows a shadow at the edge that hides more.
-import { type Browser, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
-import { launchChromium, renderAll, watchedPage } from './browser.js';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-// @ts-ignore: a plain .mjs script, without type declarations
-import { startServer } from '../../scripts/serve.mjs';
+import { type BrowserContext, type CDPSession, type Page } from 'playwright-core';
+import { closeChecked, renderAll, serverAndBrowser, watchedPage } from './browser.js';
+import { afterEach, describe, expect, it } from 'vitest';
 
 const TIMEOUT = 180_000;
 
-let server: { url: string; close(): Promise<void> };
-let browser: Browser;
+const env = serverAndBrowser();
 let opened: { context: BrowserContext; problems: string[] } | undefined;
 
-beforeAll(async () => {
-  server = await startServer({ port: 0 });
-  browser = await launchChromium();
-}, 60_000);
-
 afterEach(async () => {
-  if (!opened) return;
-  const { context, problems } = opened;
+  const o = opened;
   opened = undefined;
-  await context.close();
-  expect(problems, 'console errors, warnings, dialogs, CSP violations or failed requests').toEqual([]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
+  await closeChecked(o);
 });
 
 /** The lesson (or `path`) on a touch phone `width` px wide, once every element has drawn. */
 async function phone(width: number, path = 'web/', colorScheme: 'light' | 'dark' = 'light'): Promise<{ page: Page; cdp: CDPSession }> {
-  const watched = await watchedPage(browser, { viewport: { width, height: 700 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2, colorScheme });
+  const watched = await watchedPage(env.browser, { viewport: { width, height: 700 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2, colorScheme });
   opened = watched;
   const { page, context } = watched;
-  await page.goto(server.url + path);
+  await page.goto(env.server.url + path);
   if (path === 'web/') await page.locator('main[data-state="ready"]').waitFor({ timeout: 60_000 });
   // The elements render near the viewport: visit each.
   await renderAll(page);
