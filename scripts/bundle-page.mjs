@@ -55,7 +55,7 @@ export async function bundlePage() {
     const out = await bundle.write({
       dir: OUT_DIR,
       format: 'esm',
-      minify: process.env.BN_NO_MINIFY ? false : true,
+      minify: true,
       entryFileNames: '[name].js',
       chunkFileNames: '[name].js',
     });

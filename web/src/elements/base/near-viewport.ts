@@ -6,16 +6,22 @@
 // mid-range phone.) Where IntersectionObserver is missing (old browsers, Node) the work starts
 // at once.
 
-/** Resolves when `element` is within a viewport's height of being visible. */
+/**
+ * Resolves when `element` is within a viewport's height of being visible, or when the page is
+ * about to be printed (a printed or saved-as-PDF lesson shows every element drawn).
+ */
 export function nearViewport(element: Element): Promise<void> {
   if (typeof IntersectionObserver === 'undefined') return Promise.resolve();
   return new Promise((resolve) => {
+    const done = () => {
+      io.disconnect();
+      window.removeEventListener('beforeprint', done);
+      resolve();
+    };
     const io = new IntersectionObserver((entries) => {
-      if (entries.some((e) => e.isIntersecting)) {
-        io.disconnect();
-        resolve();
-      }
+      if (entries.some((e) => e.isIntersecting)) done();
     }, { rootMargin: '100% 0px' });
     io.observe(element);
+    window.addEventListener('beforeprint', done);
   });
 }
