@@ -456,6 +456,24 @@ describe('<bn-landscape>', () => {
     expect(await text(page, 'bn-landscape .landscape-status')).toBe('The settings changed: train again to measure them.');
     expect(await ls.locator('svg.line-chart').count()).toBe(0);
     expect(await text(page, 'bn-landscape .landscape-setup')).toContain('learning rate 0.2');
+    // A setting an author wrote that is not on the menus shows as itself, not as a blank.
+    const shown = () => ls.locator('select').evaluateAll((ss) => ss.map((s) => {
+      const sel = s as HTMLSelectElement;
+      return `${sel.value}=${sel.selectedOptions[0]?.textContent ?? ''}`;
+    }));
+    await ls.evaluate((e) => {
+      e.setAttribute('lr', '0.3');
+      e.setAttribute('noise-shift', '0.25');
+    });
+    await expect.poll(shown).toEqual(['0.3=0.3', '0.25/1.5=shift ±0.25, scale 1–1.5']);
+    expect(await text(page, 'bn-landscape .landscape-setup')).toContain('learning rate 0.3');
+    // Back on the menu: the extra option goes.
+    await ls.evaluate((e) => {
+      e.setAttribute('lr', '0.1');
+      e.setAttribute('noise-shift', '0.5');
+    });
+    await expect.poll(shown).toEqual(['0.1=0.1', '0.5/1.5=shift ±0.5, scale 1–1.5']);
+    expect(await ls.locator('option[data-extra]').count()).toBe(0);
   }, TIMEOUT);
 
   it('cancels and keeps what was measured; lays out at 375 px dark', async () => {

@@ -10,7 +10,7 @@
 // Emits `bn-result` { lr, steps, medians: { lossRange, gradientPredictiveness, betaSmoothness }
 // per run, accuracy per run, movement per run }.
 import { numberAttr } from './base/attributes.js';
-import { el, part, selectControl } from './base/dom.js';
+import { el, part, selectControl, showChoice } from './base/dom.js';
 import { BASE_ATTRIBUTES, BnElement, defineElement } from './base/element.js';
 import { fmt } from './base/format.js';
 import { lineChart, type LineSeries } from './base/line-chart.js';
@@ -89,8 +89,8 @@ export class BnLandscape extends BnElement {
   protected render(): void {
     if (!this.built) this.build();
     const s = this.setting;
-    this.lrIn.value = String(s.lr);
-    this.noiseIn.value = `${s.noiseShift}/${s.noiseScale}`;
+    showChoice(this.lrIn, String(s.lr), fmt(s.lr, 4));
+    showChoice(this.noiseIn, `${s.noiseShift}/${s.noiseScale}`, `shift ±${fmt(s.noiseShift, 2)}, scale 1–${fmt(s.noiseScale, 2)}`);
     const etas = LANDSCAPE_STEP_MULTIPLES.map((m) => fmt(m * s.lr, 3)).join(', ');
     this.setup.textContent = `Three copies of one network learn the handwritten digits: 64 → 100 → 100 → 100 → 10 with ReLU, batches of 60, plain SGD with learning rate ${fmt(s.lr, 3)}, ${s.steps} steps, the same initial weights (seed ${s.seed}) and the same batches. One has no normalization, one has BatchNorm before each ReLU, and the noisy one adds, after each BatchNorm, a random scale U(1, ${fmt(s.noiseScale, 2)}) and shift U(−${fmt(s.noiseShift, 2)}, ${fmt(s.noiseShift, 2)}) per unit, drawn afresh every step. Every ${LANDSCAPE_EVERY} steps each run stops on a fresh batch and moves along its gradient by step sizes η = ${etas} (¼ to 4 times the learning rate), measuring the loss and the gradient there, and then carries on exactly where it was.`;
     if ((this.results || this.curves) && this.resultKey !== this.key() && !this.runs.running) {

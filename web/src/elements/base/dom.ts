@@ -99,6 +99,25 @@ export function selectControl(
   return wrap;
 }
 
+/**
+ * Shows `value` in a select built by selectControl(): one of its choices, or, for a value an
+ * author set by attribute that is not among them, one extra option labelled `text` (replaced
+ * when the value changes again), so the control never shows a blank or a wrong setting.
+ */
+export function showChoice(select: HTMLSelectElement, value: string, text: string): void {
+  const extra = select.querySelector<HTMLOptionElement>('option[data-extra]');
+  const listed = [...select.options].some((o) => o !== extra && o.value === value);
+  if (listed) extra?.remove();
+  else {
+    const o = extra ?? el('option');
+    o.dataset.extra = '';
+    o.value = value;
+    o.textContent = text;
+    if (!extra) select.append(o);
+  }
+  select.value = value;
+}
+
 /** A chart legend: one key per line, its swatch in the line's colour (dashed like the line). */
 export function lineLegend(lines: readonly { name: string; color: string; dashed?: boolean }[]): HTMLDivElement {
   const legend = el('div', 'legend');
