@@ -126,6 +126,20 @@ describe('the lesson on a touch phone', () => {
     }, TIMEOUT);
   }
 
+  it('keeps its handles 24 px wide when its box narrows a little after it has drawn (375 px)', async () => {
+    // A few pixels narrower (a scrollbar, a host's late stylesheet): the drawing would be scaled
+    // down, its handles under 24 px, unless it is drawn again for the new width.
+    const { page } = await phone(375);
+    const std = page.locator('#std');
+    await std.scrollIntoViewIfNeeded();
+    const handleWidth = () => std.evaluate((e) => Math.min(...[...e.shadowRoot!.querySelectorAll('.handle, svg [role="slider"]')].map((h) => h.getBoundingClientRect().width)));
+    expect(await handleWidth()).toBeGreaterThanOrEqual(24);
+    const width = await std.evaluate((e) => e.getBoundingClientRect().width);
+    await std.evaluate((e, w) => { (e as HTMLElement).style.width = `${w - 20}px`; }, width);
+    await expect.poll(handleWidth).toBeGreaterThanOrEqual(24);
+    expect(await std.evaluate((e) => e.getBoundingClientRect().width)).toBeCloseTo(width - 20, 0);
+  }, TIMEOUT);
+
   for (const width of [320, 375]) {
     it(`the host example page does not scroll sideways either (${width} px, dark)`, async () => {
       const { page } = await phone(width, 'web/embed-example.html', 'dark');

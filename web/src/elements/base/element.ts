@@ -236,8 +236,10 @@ export abstract class BnElement extends BnBase {
         if (!entry) return;
         this.observedWidth = entry.contentRect.width;
         if (!this.rerenderOnResize) return;
+        // Narrower than drawn: the drawing is scaled down, and its 24 px handles with it, so it is
+        // drawn again at once. Wider: only once the difference is worth a new drawing.
         const w = this.drawingWidth();
-        if (this.lab && this.isConnected && Math.abs(w - this.lastWidth) > 24) this.renderNow();
+        if (this.lab && this.isConnected && (w < this.lastWidth || w - this.lastWidth > 24)) this.renderNow();
       });
       this.resizeObserver.observe(this.content);
     }
