@@ -19,16 +19,21 @@ const END = '<!-- end modulepreload -->';
 // any quotes (the minified bundle writes backticks) and with or without spaces.
 const STATIC_IMPORT = /(?:^|[\s;}])(?:import|export)\s*(?:[^'"`;()]*?\bfrom\s*)?['"`](\.{1,2}\/[^'"`]+)['"`]/gm;
 
-/** The modules the entries import statically, each once, in depth-first order, as paths from web/. */
-export function moduleGraph(root = ROOT) {
+/** `files` (absolute paths) and every module they import statically, each once, depth-first. */
+export function staticGraph(files) {
   const seen = new Set();
   const walk = (file) => {
     if (seen.has(file)) return;
     seen.add(file);
     for (const m of readFileSync(file, 'utf8').matchAll(STATIC_IMPORT)) walk(path.resolve(path.dirname(file), m[1]));
   };
-  for (const e of ENTRIES) walk(path.join(root, e));
-  return [...seen].map((f) => path.relative(path.join(root, 'web'), f).split(path.sep).join('/'));
+  for (const f of files) walk(f);
+  return [...seen];
+}
+
+/** The modules the page's bundle imports statically (itself first), as paths from web/. */
+export function moduleGraph(root = ROOT) {
+  return staticGraph(ENTRIES.map((e) => path.join(root, e))).map((f) => path.relative(path.join(root, 'web'), f).split(path.sep).join('/'));
 }
 
 /** The block of links, markers included, indented as in web/index.html. */

@@ -8,21 +8,16 @@
 // The host pages are built in the browser from the elements' module (web/embed-example.html with
 // its own stylesheet removed); the context bypasses the CSP because axe and the ::part rule insert
 // inline styles.
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BrowserContext, type Page } from 'playwright-core';
 import { closeChecked, renderAll, serverAndBrowser, watchedPage } from './browser.js';
+import { elementTags } from '../js/helpers.js';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const TIMEOUT = 120_000;
 const AXE = fileURLToPath(new URL('../../node_modules/axe-core/axe.min.js', import.meta.url));
-const web = fileURLToPath(new URL('../../web/src/elements/', import.meta.url));
-const lab = join(web, 'training-lab');
-/** Every element the package registers: each defineElement('bn-…') call in the elements' sources. */
-const TAGS = [web, lab].flatMap((dir) => readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => readFileSync(join(dir, f), 'utf8')))
-  .flatMap((src) => [...src.matchAll(/defineElement\('(bn-[a-z0-9-]+)'/g)].map((m) => m[1]!))
-  .sort();
+/** Every element the package registers (found from the sources, so new elements are covered). */
+const TAGS = elementTags();
 /** The surfaces' default backgrounds (base/theme.css). */
 const LIGHT_BG = 'rgb(255, 255, 255)';
 const DARK_BG = 'rgb(27, 31, 36)';

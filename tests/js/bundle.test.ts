@@ -8,14 +8,15 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { elementTags } from './helpers.js';
 // @ts-ignore: a plain .mjs script, without type declarations
-import { moduleUrls, OUT_DIR } from '../../scripts/bundle-page.mjs';
+import { ENTRIES, moduleUrls, OUT_DIR } from '../../scripts/bundle-page.mjs';
+// @ts-ignore: a plain .mjs script, without type declarations
+import { staticGraph } from '../../scripts/preload-links.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const read = (f: string) => readFileSync(path.join(OUT_DIR, f), 'utf8');
-/** The tags the elements' sources register (defineElement('bn-…')). */
-const TAGS = ['web/src/elements', 'web/src/elements/training-lab'].flatMap((d) => readdirSync(path.join(ROOT, d)).filter((f) => f.endsWith('.ts'))
-  .flatMap((f) => [...readFileSync(path.join(ROOT, d, f), 'utf8').matchAll(/defineElement\('(bn-[a-z0-9-]+)'/g)].map((m) => m[1]!)));
+const TAGS = elementTags();
 
 describe('the lesson page’s bundle', () => {
   it('rewrites a module’s import.meta.url to the URL the module had in dist/', () => {
@@ -40,15 +41,7 @@ describe('the lesson page’s bundle', () => {
   it('holds every module of the page’s static graph, none dropped by tree-shaking', () => {
     // The static graph of the two module scripts the page ran before it was bundled.
     const DIST = path.join(ROOT, 'dist');
-    const STATIC = /(?:^|[\s;])(?:import|export)\s*(?:[^'"`;()]*?\sfrom\s*)?['"](\.{1,2}\/[^'"]+)['"]/gm;
-    const graph = new Set<string>();
-    const walk = (file: string) => {
-      const rel = path.relative(DIST, file).split(path.sep).join('/');
-      if (graph.has(rel)) return;
-      graph.add(rel);
-      for (const m of readFileSync(file, 'utf8').matchAll(STATIC)) walk(path.resolve(path.dirname(file), m[1]!));
-    };
-    for (const e of ['elements/index.js', 'page/main.js']) walk(path.join(DIST, e));
+    const graph: string[] = staticGraph(ENTRIES.map((e: string) => path.join(ROOT, e))).map((f: string) => path.relative(DIST, f).split(path.sep).join('/'));
     const bundled: Record<string, number> = JSON.parse(read('modules.json'))['lesson.js'];
     expect(Object.keys(bundled).sort()).toEqual([...graph].sort());
     // A module with code of its own (not only imports, re-exports and comments) keeps it: the

@@ -8,7 +8,7 @@
 //   sum of the magnitudes of the terms involved (Σ|a_i·b_i| for a dot product, not |Σ a_i·b_i|).
 // - The engine and torch each obey such a bound, so they may differ by twice it: `bound(n, S)`.
 // - Each test states n and S for its quantity next to the comparison. Nothing is tuned to a result.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 
 /** float32 unit round-off, 2^-24. */
@@ -164,3 +164,15 @@ export const MODULES = [true, false] as const;
 
 /** mulberry32, the package's one seeded generator (dist/engine/random.js): random test data is the same on every run. */
 export { mulberry32 as rng } from '../../dist/engine/random.js';
+
+/**
+ * Every element the package registers: the tags of the defineElement('bn-…') calls in the
+ * elements' sources (web/src/elements and its training-lab folder), sorted. For the tests that
+ * must cover each element, so that a new one is covered without being listed.
+ */
+export function elementTags(): string[] {
+  const dirs = ['../../web/src/elements/', '../../web/src/elements/training-lab/'].map((d) => new URL(d, import.meta.url));
+  return dirs.flatMap((dir) => readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => readFileSync(new URL(f, dir), 'utf8')))
+    .flatMap((src) => [...src.matchAll(/defineElement\('(bn-[a-z0-9-]+)'/g)].map((m) => m[1]!))
+    .sort();
+}
