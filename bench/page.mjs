@@ -50,6 +50,12 @@ function launchChromium() {
 /** Lesson page: when the wasm is instantiated, when each <bn-*> element first renders, and when the first computed number appears. */
 function loadProbe() {
   const b = (window.__bnBench = { wasm: [], rendered: {}, firstNumber: null, firstNumberFrame: null, firstText: null, ready: null, loaf: [] });
+  // The elements a reader sees first, by tag (the lab has no render() to time): those within a
+  // viewport's height of the first screen, which base/near-viewport.ts renders at load (the
+  // others render when scrolled near).
+  b.firstScreenTags = () => [...new Set(Array.from(document.querySelectorAll('*'))
+    .filter((e) => e.localName.startsWith('bn-') && e.localName !== 'bn-training-lab' && e.getBoundingClientRect().top < 2 * innerHeight)
+    .map((e) => e.localName))];
   const now = () => performance.now();
   for (const name of ['instantiate', 'instantiateStreaming']) {
     const orig = WebAssembly[name];
@@ -122,10 +128,7 @@ function readLoad() {
   const inst = b.wasm.filter((w) => (w.bytes ?? Infinity) > 1024).sort((x, y) => x.end - y.end)[0];
   const all = [nav, ...res];
   const sum = (k) => all.reduce((s, e) => s + (e[k] ?? 0), 0);
-  // The elements a reader sees first: within a viewport's height of the first screen, where
-  // base/near-viewport.ts renders them at load (the others render when scrolled near).
-  const firstScreen = (e) => e.getBoundingClientRect().top < 2 * innerHeight;
-  const names = [...new Set(Array.from(document.querySelectorAll('*')).filter((e) => e.localName.startsWith('bn-') && e.localName !== 'bn-training-lab' && firstScreen(e)).map((e) => e.localName))];
+  const names = b.firstScreenTags();
   const order = names.filter((n) => n in b.rendered).sort((x, y) => b.rendered[x] - b.rendered[y]);
   const beforeFirst = (b.loaf ?? []).filter((e) => e[0] < b.firstNumber);
   return {
@@ -189,8 +192,7 @@ async function settleLoad(page) {
     () => {
       const b = window.__bnBench;
       if (!b || b.firstNumberFrame === null || !(performance.getEntriesByType('navigation')[0]?.loadEventEnd > 0)) return false;
-      const near = (e) => e.getBoundingClientRect().top < 2 * innerHeight;
-      const names = Array.from(document.querySelectorAll('*')).filter((e) => e.localName.startsWith('bn-') && e.localName !== 'bn-training-lab' && near(e)).map((e) => e.localName);
+      const names = b.firstScreenTags();
       return names.length > 0 && names.every((n) => n in b.rendered);
     },
     null,

@@ -40,20 +40,18 @@ async function openPage(
   const { context, page } = watched;
   const problems: Problems = { list: watched.problems };
   await page.goto(server.url + path);
-  if (!lesson) {
-    if (render) await renderAll(page);
-    return { context, page, problems };
+  if (lesson) {
+    // Wait for the engine, but stop at the first problem: a missing script leaves the page loading forever.
+    const deadline = Date.now() + 60_000;
+    let state: string | null = 'loading';
+    while (state === 'loading' && problems.list.length === 0 && Date.now() < deadline) {
+      await page.waitForTimeout(50);
+      state = await page.locator('main').getAttribute('data-state');
+    }
+    const engine = await page.locator('#engine').textContent();
+    expect(problems.list, `while loading (engine: ${engine})`).toEqual([]);
+    expect(state, `engine: ${engine}`).toBe('ready');
   }
-  // Wait for the engine, but stop at the first problem: a missing script leaves the page loading forever.
-  const deadline = Date.now() + 60_000;
-  let state: string | null = 'loading';
-  while (state === 'loading' && problems.list.length === 0 && Date.now() < deadline) {
-    await page.waitForTimeout(50);
-    state = await page.locator('main').getAttribute('data-state');
-  }
-  const engine = await page.locator('#engine').textContent();
-  expect(problems.list, `while loading (engine: ${engine})`).toEqual([]);
-  expect(state, `engine: ${engine}`).toBe('ready');
   if (render) await renderAll(page);
   return { context, page, problems };
 }
